@@ -1,0 +1,257 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * liboemkvm — the one public header.
+ *
+ * Reads a laptop's OEM license data (ACPI MSDM/SLIC, SMBIOS types 0 and 1)
+ * byte-exactly, keeps it in a store QEMU can read, and patches libvirt
+ * domain XML so the guest gets it.  The library never prints and never links
+ * libvirt: the qemu.d hook uses it on every domain start.
+ *
+ * Conventions:
+ *  - functions return 0 (or a small positive count) on success and a negative
+ *    errno on failure;
+ *  - a function that can fail for a reason a person must read takes a
+ *    `struct oemkvm_error *err` (may be NULL) and fills in one line naming
+ *    the file/field, the failed check and, where one exists, the fix;
+ *  - `ret_*` output parameters are written only on success;
+ *  - every reader has three layers: parse a buffer, read it through a
+ *    context (which carries the sysroot), and the caller.
+ */
+#ifndef OEMKVM_H
+#define OEMKVM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------- errors */
+
+#define OEMKVM_ERROR_MAX 512
+
+struct oemkvm_error {
+        int code;                       /* negative errno, 0 when unset */
+        char message[OEMKVM_ERROR_MAX]; /* one line, no trailing newline */
+};
+
+/* ---------------------------------------------------------------- context */
+
+struct oemkvm_ctx;
+
+/*
+ * A context carries the sysroot every reader builds its paths from
+ * (default "/"), and the store directory (default
+ * LOCALSTATEDIR/lib/oemkvm/host).  Tests point both at fixture trees.
+ */
+int oemkvm_ctx_new(const char *sysroot, struct oemkvm_ctx **ret);
+void oemkvm_ctx_free(struct oemkvm_ctx *ctx);
+const char *oemkvm_ctx_get_sysroot(const struct oemkvm_ctx *ctx);
+/* Joins the sysroot and an absolute path: "/sys/x" -> "<sysroot>/sys/x". */
+int oemkvm_ctx_path(const struct oemkvm_ctx *ctx, const char *abs_path, char **ret);
+int oemkvm_ctx_set_store_dir(struct oemkvm_ctx *ctx, const char *dir);
+const char *oemkvm_ctx_get_store_dir(const struct oemkvm_ctx *ctx);
+/* The store directory compiled in: LOCALSTATEDIR/lib/oemkvm/host. */
+const char *oemkvm_default_store_dir(void);
+
+/* ---------------------------------------------------------------- ACPI */
+
+#define OEMKVM_ACPI_HEADER_SIZE 36
+
+/*
+ * Validates a whole ACPI table (header included): the signature, the
+ * header's length against len, the minimum size and the checksum.
+ * `origin` names the source in messages (a file name).
+ */
+int oemkvm_acpi_parse(const uint8_t *buf, size_t len, const char *signature,
+                      const char *origin, struct oemkvm_error *err);
+
+/*
+ * Reads and validates <sysroot>/sys/firmware/acpi/tables/<signature>.
+ * -ENOENT when the host has no such table; -EACCES when it is not readable
+ * (the tables are 0400 root).  On success *ret_buf is malloc'd.
+ */
+int oemkvm_acpi_read(const struct oemkvm_ctx *ctx, const char *signature,
+                     uint8_t **ret_buf, size_t *ret_len, struct oemkvm_error *err);
+
+/* MSDM: the Windows 8+ OEM product key (29 characters, "XXXXX-…-XXXXX"). */
+struct oemkvm_msdm {
+        uint32_t version;
+        uint32_t data_type;
+        char product_key[64];
+};
+int oemkvm_msdm_decode(const uint8_t *buf, size_t len, struct oemkvm_msdm *ret,
+                       struct oemkvm_error *err);
+
+/* SLIC: the Vista/7 OEM activation marker. */
+struct oemkvm_slic {
+        char oem_id[7];
+        char oem_table_id[9];
+        uint32_t marker_version;        /* e.g. 0x00020001 for 2.1 */
+};
+int oemkvm_slic_decode(const uint8_t *buf, size_t len, struct oemkvm_slic *ret,
+                       struct oemkvm_error *err);
+
+/* ---------------------------------------------------------------- SMBIOS */
+
+struct oemkvm_smbios;
+
+/*
+ * Parses an entry point (_SM_ 2.x or _SM3_ 3.0) and the structure table it
+ * describes, walking every structure with bounds checks.  The table is
+ * copied.
+ */
+int oemkvm_smbios_parse(const uint8_t *entry_point, size_t ep_len,
+                        const uint8_t *table, size_t table_len,
+                        struct oemkvm_smbios **ret, struct oemkvm_error *err);
+/* Reads <sysroot>/sys/firmware/dmi/tables/{smbios_entry_point,DMI}. */
+int oemkvm_smbios_read(const struct oemkvm_ctx *ctx, struct oemkvm_smbios **ret,
+                       struct oemkvm_error *err);
+void oemkvm_smbios_free(struct oemkvm_smbios *smbios);
+/* (major << 8) | minor from the entry point, e.g. 0x0303. */
+unsigned oemkvm_smbios_version(const struct oemkvm_smbios *smbios);
+
+/*
+ * The first structure of `type`, byte-exactly: formatted area, string set
+ * and the string set's terminating NUL (two NULs when it has no strings).
+ * The pointer is into `smbios`.  -ENOENT when there is none.
+ */
+int oemkvm_smbios_find(const struct oemkvm_smbios *smbios, uint8_t type,
+                       const uint8_t **ret_buf, size_t *ret_len);
+
+/*
+ * Checks that buf holds exactly one well-formed structure (what a
+ * smbios_type_N.bin file holds) of the expected type.
+ */
+int oemkvm_smbios_struct_check(const uint8_t *buf, size_t len, uint8_t type,
+                               const char *origin, struct oemkvm_error *err);
+
+/* String number `index` (1-based) of a checked structure; NULL if absent. */
+const char *oemkvm_smbios_string(const uint8_t *buf, size_t len, uint8_t index);
+
+/* Type 0 and type 1, decoded; strings point into the structure buffer. */
+struct oemkvm_smbios_bios {
+        const char *vendor;
+        const char *version;
+        const char *date;
+};
+struct oemkvm_smbios_system {
+        const char *manufacturer;
+        const char *product;
+        const char *version;
+        const char *serial;
+        const char *sku;
+        const char *family;
+        char uuid[37];                  /* "" when absent */
+};
+int oemkvm_smbios_bios_decode(const uint8_t *buf, size_t len,
+                              struct oemkvm_smbios_bios *ret);
+/* `smbios_version` decides the UUID byte order (2.6+ is little-endian). */
+int oemkvm_smbios_system_decode(const uint8_t *buf, size_t len, unsigned smbios_version,
+                                struct oemkvm_smbios_system *ret);
+
+/* ---------------------------------------------------------------- store */
+
+/*
+ * A dump: what is passed to the guest.  File names in a dump directory:
+ * msdm.bin, slic.bin (only when the host has a SLIC), smbios_type_0.bin,
+ * smbios_type_1.bin.
+ */
+#define OEMKVM_STORE_MSDM    "msdm.bin"
+#define OEMKVM_STORE_SLIC    "slic.bin"
+#define OEMKVM_STORE_SMBIOS0 "smbios_type_0.bin"
+#define OEMKVM_STORE_SMBIOS1 "smbios_type_1.bin"
+
+struct oemkvm_blob {
+        uint8_t *data;                  /* NULL when absent */
+        size_t len;
+};
+
+struct oemkvm_dump {
+        struct oemkvm_blob msdm;
+        struct oemkvm_blob slic;        /* optional */
+        struct oemkvm_blob smbios0;
+        struct oemkvm_blob smbios1;
+        unsigned smbios_version;        /* 0 when loaded from a directory */
+};
+
+/* Reads and validates everything from host firmware; nothing is written. */
+int oemkvm_dump_collect(const struct oemkvm_ctx *ctx, struct oemkvm_dump *ret,
+                        struct oemkvm_error *err);
+/* Loads and validates a dump directory written by oemkvm_dump_write. */
+int oemkvm_dump_load(const char *dir, struct oemkvm_dump *ret, struct oemkvm_error *err);
+void oemkvm_dump_clear(struct oemkvm_dump *dump);
+
+/*
+ * Writes a dump into dir (created 0750 if missing).  Every file is written
+ * atomically (temp file in dir, fsync, rename), never through a symlink,
+ * mode 0640 with group gid (or unchanged group when gid is (gid_t)-1).
+ * A file whose bytes are already right is not rewritten; a stale slic.bin
+ * is removed when the dump has none.  On failure nothing in dir changed.
+ * Returns the number of files written or removed.
+ */
+int oemkvm_dump_write(const struct oemkvm_dump *dump, const char *dir, gid_t gid,
+                      struct oemkvm_error *err);
+
+/*
+ * The group QEMU runs under: `group =` in <sysroot>/etc/libvirt/qemu.conf,
+ * else the distribution default compiled in.  -ENOENT with a message when
+ * the group does not exist.
+ */
+int oemkvm_qemu_group(const struct oemkvm_ctx *ctx, gid_t *ret_gid, char **ret_name,
+                      struct oemkvm_error *err);
+/* Same for `user =` (QEMU's uid and its groups decide readability). */
+int oemkvm_qemu_user(const struct oemkvm_ctx *ctx, uid_t *ret_uid, char **ret_name,
+                     struct oemkvm_error *err);
+
+/* ---------------------------------------------------------------- patch */
+
+/*
+ * The metadata contract (see oemkvm(7) / README):
+ *   <oemkvm:config xmlns:oemkvm="urn:oemkvm:domain:1"> with children
+ *   license, topology, virtio, gvt.  The engine's record of what it changed
+ *   lives in its own namespace, urn:oemkvm:state:1.
+ */
+#define OEMKVM_NS_CONFIG "urn:oemkvm:domain:1"
+#define OEMKVM_NS_STATE  "urn:oemkvm:state:1"
+#define OEMKVM_NS_QEMU   "http://libvirt.org/schemas/domain/qemu/1.0"
+
+/* Flags to the result of a patch, so tools can print warnings. */
+enum {
+        OEMKVM_PATCH_CHANGED          = 1 << 0, /* the definition needs a define */
+        OEMKVM_PATCH_TAGGED           = 1 << 1, /* the domain carries <oemkvm:config> */
+        OEMKVM_PATCH_BUS_SWITCHED     = 1 << 2, /* a disk moved to SCSI: vioscsi warning */
+};
+
+struct oemkvm_patch_result {
+        char *xml;                      /* malloc'd, NUL-terminated; the input bytes when unchanged */
+        size_t len;
+        unsigned flags;
+};
+
+/*
+ * Patches a domain definition to match its <oemkvm:config> tag.  Untagged
+ * input comes back byte-identical.  Uses ctx's store directory for
+ * `<oemkvm:license/>` without source=.  Malformed XML or a conflict is an
+ * error with a one-line message.
+ */
+int oemkvm_patch(const struct oemkvm_ctx *ctx, const char *xml, size_t len,
+                 struct oemkvm_patch_result *ret, struct oemkvm_error *err);
+void oemkvm_patch_result_clear(struct oemkvm_patch_result *res);
+
+/* ---------------------------------------------------------------- hook */
+
+/*
+ * Fast check, no XML parser: does this text carry the oemkvm config
+ * namespace?  The hook's untagged path is this and nothing else.
+ */
+bool oemkvm_xml_is_tagged(const char *xml, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
