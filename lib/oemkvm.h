@@ -210,10 +210,13 @@ int oemkvm_qemu_user(const struct oemkvm_ctx *ctx, uid_t *ret_uid, char **ret_na
 /* ---------------------------------------------------------------- patch */
 
 /*
- * The metadata contract (see oemkvm(7) / README):
+ * The metadata contract (see oemkvm(7)):
  *   <oemkvm:config xmlns:oemkvm="urn:oemkvm:domain:1"> with children
- *   license, topology, virtio, gvt.  The engine's record of what it changed
- *   lives in its own namespace, urn:oemkvm:state:1.
+ *   license, topology, virtio, gvt (gvt is reserved: recognised, not yet
+ *   acted on).  The engine's record of what it changed and what was there
+ *   before lives in its own metadata element, <oemkvm-state:state> in
+ *   urn:oemkvm:state:1 (libvirt keeps one <metadata> child per namespace and
+ *   drops unknown attributes on devices, so it cannot live anywhere else).
  */
 #define OEMKVM_NS_CONFIG "urn:oemkvm:domain:1"
 #define OEMKVM_NS_STATE  "urn:oemkvm:state:1"
@@ -224,6 +227,7 @@ enum {
         OEMKVM_PATCH_CHANGED          = 1 << 0, /* the definition needs a define */
         OEMKVM_PATCH_TAGGED           = 1 << 1, /* the domain carries <oemkvm:config> */
         OEMKVM_PATCH_BUS_SWITCHED     = 1 << 2, /* a disk moved to SCSI: vioscsi warning */
+        OEMKVM_PATCH_USER_KEPT        = 1 << 3, /* a value oemkvm set was edited by the user; now theirs */
 };
 
 struct oemkvm_patch_result {
@@ -234,13 +238,37 @@ struct oemkvm_patch_result {
 
 /*
  * Patches a domain definition to match its <oemkvm:config> tag.  Untagged
- * input comes back byte-identical.  Uses ctx's store directory for
- * `<oemkvm:license/>` without source=.  Malformed XML or a conflict is an
- * error with a one-line message.
+ * input (and input that needs nothing) comes back byte-identical; output
+ * patched again comes back byte-identical.  CHANGED is a semantic verdict:
+ * a definition libvirt re-serialised after a define is recognised as
+ * unchanged.  Uses ctx's store directory for `<oemkvm:license/>` without
+ * source=.  Malformed XML or a conflict is an error with a one-line message
+ * saying what to change.
  */
 int oemkvm_patch(const struct oemkvm_ctx *ctx, const char *xml, size_t len,
                  struct oemkvm_patch_result *ret, struct oemkvm_error *err);
 void oemkvm_patch_result_clear(struct oemkvm_patch_result *res);
+
+/*
+ * The files a patched definition makes QEMU read for oemkvm: the file= of
+ * the -acpitable/-smbios args oemkvm owns (per its state record), or the
+ * native <os><acpi><table> equivalents of them.  NULL-terminated malloc'd
+ * array of malloc'd absolute paths (empty when the domain uses none); free
+ * with oemkvm_strv_free().  Does not touch the files.
+ */
+int oemkvm_patch_files(const char *xml, size_t len, char ***ret_paths,
+                       struct oemkvm_error *err);
+void oemkvm_strv_free(char **strv);
+
+/*
+ * The migrate/restore filter: rewrites only the file paths of oemkvm's own
+ * license args so they point into ctx's store (paths from a `source=` dump
+ * stay), never devices, buses or topology — libvirt checks ABI stability on
+ * the result.  -ENOENT with a message when this host lacks a dump file the
+ * definition needs.  Untagged input comes back byte-identical.
+ */
+int oemkvm_patch_relocate(const struct oemkvm_ctx *ctx, const char *xml, size_t len,
+                          struct oemkvm_patch_result *ret, struct oemkvm_error *err);
 
 /* ---------------------------------------------------------------- hook */
 
