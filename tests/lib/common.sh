@@ -1,0 +1,78 @@
+# Shared shell helpers of the guest and end-to-end tests (sourced, not run).
+#
+# A test that cannot run here (not root, a binary missing) FAILS with a
+# message naming what to install: nothing in this suite skips silently.
+
+# Where things are; the Makefile's TEST_ENV sets both, a manual run may not.
+OEMKVM_SRCDIR=${OEMKVM_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+OEMKVM_BUILDDIR=${OEMKVM_BUILDDIR:-$OEMKVM_SRCDIR/build}
+TESTLIB=$OEMKVM_SRCDIR/tests/lib
+export OEMKVM_SRCDIR OEMKVM_BUILDDIR
+
+# The tests' own name, for messages.
+PROG=${PROG:-$(basename "$0")}
+
+note() { printf '%s: %s\n' "$PROG" "$*" >&2; }
+die()  { printf '%s: FAIL: %s\n' "$PROG" "$*" >&2; exit 1; }
+
+require_root() {
+        [ "$(id -u)" = 0 ] || die "needs root (${1:-it starts QEMU and libvirtd}); run it with sudo"
+}
+
+# require_cmd CMD DEBIAN-PACKAGE
+require_cmd() {
+        command -v "$1" >/dev/null 2>&1 || die "'$1' not found; install the Debian package $2"
+}
+
+# The guest kernel: $OEMKVM_GUEST_KERNEL, else the newest /boot/vmlinuz-*
+# (Debian's kernel has ACPI, DMI sysfs and the 8250 console built in, so
+# the guest needs no modules).
+guest_kernel() {
+        if [ -n "${OEMKVM_GUEST_KERNEL:-}" ]; then
+                [ -r "$OEMKVM_GUEST_KERNEL" ] || die "OEMKVM_GUEST_KERNEL='$OEMKVM_GUEST_KERNEL' is not readable"
+                echo "$OEMKVM_GUEST_KERNEL"
+                return
+        fi
+        k=$(ls -1 /boot/vmlinuz-* 2>/dev/null | sort -V | tail -n 1)
+        [ -n "$k" ] || die "no kernel in /boot; install linux-image-amd64 or set OEMKVM_GUEST_KERNEL"
+        [ -r "$k" ] || die "'$k' is not readable (run as root or set OEMKVM_GUEST_KERNEL)"
+        echo "$k"
+}
+
+# wait_until SECONDS WHAT COMMAND...: polls COMMAND every 0.2 s; fails
+# with WHAT once SECONDS have passed.  Every wait in the suite is bounded.
+wait_until() {
+        _wu_limit=$1 _wu_what=$2
+        shift 2
+        _wu_end=$(( $(date +%s) + _wu_limit ))
+        while ! "$@" >/dev/null 2>&1; do
+                [ "$(date +%s)" -lt "$_wu_end" ] || { note "timed out after ${_wu_limit}s waiting for $_wu_what"; return 1; }
+                sleep 0.2
+        done
+}
+
+# show_log FILE TITLE: prints a log for a failure report, indented.
+show_log() {
+        echo "----- $2 ($1) -----" >&2
+        if [ -s "$1" ]; then tr -d '\r' <"$1" | sed 's/^/  | /' >&2; else echo "  (empty or missing)" >&2; fi
+        echo "----- end of $2 -----" >&2
+}
+
+# A scratch directory removed at exit; tests add their own cleanup through
+# at_exit so a trap set later does not drop an earlier one.
+_at_exit_cmds=
+at_exit() { _at_exit_cmds="$*
+$_at_exit_cmds"; }
+_run_at_exit() {
+        _rc=$?
+        set +e
+        eval "$_at_exit_cmds"
+        exit $_rc
+}
+trap _run_at_exit EXIT
+trap 'exit 130' INT TERM HUP
+
+make_scratch() {
+        SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/oemkvm-test.XXXXXX")
+        at_exit "rm -rf '$SCRATCH'"
+}
