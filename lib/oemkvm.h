@@ -274,9 +274,30 @@ int oemkvm_patch_relocate(const struct oemkvm_ctx *ctx, const char *xml, size_t 
 
 /*
  * Fast check, no XML parser: does this text carry the oemkvm config
- * namespace?  The hook's untagged path is this and nothing else.
+ * namespace?  A match may still be no tag (the engine decides); no match is
+ * certainly none.  The hook binary makes the same check itself before it
+ * loads this library: the untagged path is a bare exec.
  */
 bool oemkvm_xml_is_tagged(const char *xml, size_t len);
+
+/*
+ * What the qemu.d hook does for one call from libvirt, `NAME OP SUBOP
+ * EXTRA` with the domain XML on stdin (EXTRA is not needed: since libvirt
+ * 10.5 it is the shutoff reason at release end).
+ *  - prepare begin: refreshes ctx's store from firmware (when the host has
+ *    the tables), then refuses unless the definition is patched to match
+ *    its tag and QEMU's user can read every file it names;
+ *  - migrate begin / restore begin: the path filter of
+ *    oemkvm_patch_relocate;
+ *  - anything else, and any untagged domain: nothing.
+ * On success *ret_out is the XML libvirt must use instead (malloc'd), or
+ * NULL for "print nothing" (libvirt reads empty output as unchanged).  A
+ * refusal is a negative errno and one line in err naming the domain and
+ * the remedy.
+ */
+int oemkvm_hook_run(const struct oemkvm_ctx *ctx, const char *name, const char *op,
+                    const char *subop, const char *xml, size_t len, char **ret_out,
+                    struct oemkvm_error *err);
 
 #ifdef __cplusplus
 }
