@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # Shared shell helpers of the guest and end-to-end tests (sourced, not run).
 #
 # A test that cannot run here (not root, a binary missing) FAILS with a
@@ -7,7 +8,7 @@
 OEMKVM_SRCDIR=${OEMKVM_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 OEMKVM_BUILDDIR=${OEMKVM_BUILDDIR:-$OEMKVM_SRCDIR/build}
 TESTLIB=$OEMKVM_SRCDIR/tests/lib
-export OEMKVM_SRCDIR OEMKVM_BUILDDIR
+export OEMKVM_SRCDIR OEMKVM_BUILDDIR TESTLIB
 
 # The tests' own name, for messages.
 PROG=${PROG:-$(basename "$0")}
@@ -33,7 +34,8 @@ guest_kernel() {
                 echo "$OEMKVM_GUEST_KERNEL"
                 return
         fi
-        k=$(ls -1 /boot/vmlinuz-* 2>/dev/null | sort -V | tail -n 1)
+        k=$(printf '%s\n' /boot/vmlinuz-* | sort -V | tail -n 1)
+        [ "$k" != '/boot/vmlinuz-*' ] || k=
         [ -n "$k" ] || die "no kernel in /boot; install linux-image-amd64 or set OEMKVM_GUEST_KERNEL"
         [ -r "$k" ] || die "'$k' is not readable (run as root or set OEMKVM_GUEST_KERNEL)"
         echo "$k"

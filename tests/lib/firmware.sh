@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # Firmware bytes in shell (sourced): hex <-> binary, and a walk over an
 # SMBIOS structure table written independently of liboemkvm so the tests
 # do not check the library against itself.  POSIX sh + awk (mawk is fine:
@@ -5,7 +6,9 @@
 
 # hex_to_bin < HEX > BIN: hex byte tokens separated by blanks/newlines.
 # awk turns each line into \ooo escapes that printf(1) writes as bytes
-# (awk itself cannot portably print a NUL byte).
+# (awk itself cannot portably print a NUL byte); the format printf gets
+# holds nothing but those escapes.
+# shellcheck disable=SC2059
 hex_to_bin() {
         awk 'BEGIN { for (i = 0; i < 256; i++) oct[sprintf("%02x", i)] = sprintf("\\%03o", i) }
              { s = ""
