@@ -212,8 +212,8 @@ static int smbios_parse(const uint8_t *ep_buf, size_t ep_len, const uint8_t *tab
         _cleanup_free_ struct smbios_struct *structs = NULL;
         _cleanup_free_ uint8_t *copy = NULL;
         struct oemkvm_smbios *s;
-        struct entry_point ep;
-        size_t n, used;
+        struct entry_point ep = {};
+        size_t n = 0, used = 0;
         int r;
 
         r = entry_point_parse(ep_buf, ep_len, ep_origin, &ep, err);
