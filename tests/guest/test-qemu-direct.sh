@@ -3,7 +3,8 @@
 # a real qemu-system-x86_64 with -acpitable/-smbios file= exactly as the
 # patch engine does, arrives in the guest byte for byte — MSDM, SLIC (and
 # its OEM IDs copied into the FADT), SMBIOS type 0 and type 1 — for an
-# SMBIOS 3.0 machine and for an SMBIOS 2.x one with a SLIC.
+# SMBIOS 3.0 machine, an SMBIOS 2.x one with a SLIC, and a type 1 without
+# strings (the structure that ends in two NULs).
 #
 # A control boot then hands the guest a type 1 cut the way the popular
 # `dmidecode | xxd` recipe cuts it (final NUL missing) and expects the
@@ -15,7 +16,7 @@ set -eu
 make_scratch
 guest_build "$SCRATCH/guest"
 
-for case in thinkpad-smbios3 legacy-smbios2-slic; do
+for case in thinkpad-smbios3 legacy-smbios2-slic type1-nostrings; do
         root=$(fixture_root "$case")
         dir=$SCRATCH/$case
         dump_fixture "$root" "$dir/dump"
