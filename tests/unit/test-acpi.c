@@ -195,21 +195,19 @@ TEST(parse_other_signatures)
 static int read_table(const char *rcase, const char *sig, uint8_t **buf, size_t *len, struct oemkvm_error *err)
 {
         struct oemkvm_ctx *ctx = NULL;
-        char root[4096];
+        char rel[4096], *root;
         int r;
 
-        snprintf(root, sizeof(root), "%s", check_srcpath(ROOTS));
-        strncat(root, rcase, sizeof(root) - strlen(root) - 1);
-        if (root[0] != '/') {
-                char cwd[2048], abs_root[4096];
-
-                CHECK(getcwd(cwd, sizeof(cwd)) != NULL);
-                snprintf(abs_root, sizeof(abs_root), "%s/%s", cwd, root);
-                memcpy(root, abs_root, sizeof(root));
-        }
+        /* The context wants an absolute sysroot; OEMKVM_SRCDIR may be relative. */
+        snprintf(rel, sizeof(rel), "%s%s", check_srcpath(ROOTS), rcase);
+        root = realpath(rel, NULL);
+        CHECK(root != NULL);
+        if (!root)
+                return -EIO;
         CHECK_INT(oemkvm_ctx_new(root, &ctx), 0);
         r = oemkvm_acpi_read(ctx, sig, buf, len, err);
         oemkvm_ctx_free(ctx);
+        free(root);
         return r;
 }
 
