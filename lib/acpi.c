@@ -148,7 +148,7 @@ static int acpi_check(const uint8_t *buf, size_t len, const char *signature, con
         if (memcmp(buf, signature, 4) != 0) {
                 signature_format(buf, found);
                 return oemkvm_error_set(err, -EBADMSG,
-                                        "%s: wrong signature" IN_FMT " (offset 0): found \"%s\", expected \"%s\" — not a %s table; refusing to pass it to the guest",
+                                        "%s: wrong signature" IN_FMT " (offset 0): found \"%s\", expected \"%s\" — not the %s table; refusing to pass it to the guest",
                                         signature, IN_ARGS(origin), found, signature, signature);
         }
 
