@@ -1,0 +1,106 @@
+#!/bin/sh
+# oemkvm dump on fixture roots: byte-exact files, atomic and symlink-safe
+# writes, modes and group, and every bad fixture refused with one line and
+# the output directory untouched.
+set -eu
+. "$OEMKVM_SRCDIR/tests/lib/cli.sh"
+
+good_case() {
+        case=$1
+        out=$T/$case
+        run_ok "$OEMKVM" dump --sysroot "$ROOTS/$case" --output "$out"
+        want=$(cd "$ROOTS/$case/expected" && ls msdm.bin slic.bin smbios_type_0.bin smbios_type_1.bin 2>/dev/null || true)
+        for f in $want; do
+                cmp "$ROOTS/$case/expected/$f" "$out/$f" || die "$case: $f is not byte-exact"
+        done
+        # Exactly the expected files, nothing else (no SLIC when the host has none).
+        [ "$(cd "$out" && ls)" = "$want" ] ||
+                die "$case: unexpected files: $(ls "$out")"
+        [ "$(stat -c %a "$out")" = 750 ] || die "$case: directory mode $(stat -c %a "$out"), want 750"
+        for f in "$out"/*; do
+                [ "$(stat -c %a "$f")" = 640 ] || die "$case: $f mode $(stat -c %a "$f"), want 640"
+        done
+        # A second run finds nothing to do and rewrites nothing.
+        before=$(ls -li --time-style=full-iso "$out")
+        run_ok "$OEMKVM" dump --sysroot "$ROOTS/$case" --output "$out"
+        grep -q "is up to date" "$T/stdout" || die "$case: second dump rewrote files: $(cat "$T/stdout")"
+        [ "$before" = "$(ls -li --time-style=full-iso "$out")" ] || die "$case: second dump touched files"
+}
+
+for case in thinkpad-smbios3 legacy-smbios2-slic type1-nostrings; do
+        good_case "$case"
+done
+
+# A SLIC that disappeared from firmware does not linger in the store.
+out=$T/slic-gone
+run_ok "$OEMKVM" dump --sysroot "$ROOTS/legacy-smbios2-slic" --output "$out"
+[ -f "$out/slic.bin" ] || die "legacy-smbios2-slic: no slic.bin"
+run_ok "$OEMKVM" dump --sysroot "$ROOTS/thinkpad-smbios3" --output "$out"
+[ ! -e "$out/slic.bin" ] || die "stale slic.bin was kept"
+
+# Never written through a symlink: the link is replaced, its target untouched.
+out=$T/symlink
+mkdir -m 0750 "$out"
+echo precious >"$T/victim"
+ln -s "$T/victim" "$out/msdm.bin"
+run_ok "$OEMKVM" dump --sysroot "$ROOTS/thinkpad-smbios3" --output "$out"
+[ "$(cat "$T/victim")" = precious ] || die "dump wrote through a symlink"
+[ -f "$out/msdm.bin" ] && [ ! -L "$out/msdm.bin" ] || die "msdm.bin is still a symlink"
+
+ln -s "$T/thinkpad-smbios3" "$T/dirlink"
+run_fail "$OEMKVM" dump --sysroot "$ROOTS/thinkpad-smbios3" --output "$T/dirlink"
+expect_one_line "symbolic link"
+
+run_fail "$OEMKVM" dump --sysroot "$ROOTS/thinkpad-smbios3" --output relative/dir
+expect_one_line "absolute path"
+
+# The group QEMU runs under comes from the sysroot's qemu.conf.
+if [ "$(id -u)" = 0 ]; then
+        root=$T/root-with-conf
+        cp -a "$ROOTS/thinkpad-smbios3" "$root"
+        mkdir -p "$root/etc/libvirt"
+        printf '# test\n#group = "nobody"\ngroup = "kvm"   # comment\n' >"$root/etc/libvirt/qemu.conf"
+        run_ok "$OEMKVM" dump --sysroot "$root" --output "$T/grp"
+        for f in "$T/grp" "$T/grp"/*; do
+                [ "$(stat -c %G "$f")" = kvm ] || die "$f has group $(stat -c %G "$f"), want kvm"
+        done
+        printf 'group = "no-such-group-oemkvm"\n' >"$root/etc/libvirt/qemu.conf"
+        run_fail "$OEMKVM" dump --sysroot "$root" --output "$T/grp2"
+        expect_one_line "no-such-group-oemkvm"
+        [ ! -e "$T/grp2" ] || die "a failed dump created its output directory"
+
+        # Without root the real tables are unreadable: say to use sudo.
+        cp -a "$ROOTS/thinkpad-smbios3" "$T/root-0400"
+        chmod 0400 "$T/root-0400/sys/firmware/acpi/tables/MSDM"
+        chmod -R a+rX "$T"
+        chmod 0400 "$T/root-0400/sys/firmware/acpi/tables/MSDM"
+        run_fail setpriv --reuid=nobody --regid=nogroup --clear-groups "$OEMKVM" dump --sysroot "$T/root-0400" --output "$T/nobody"
+        expect_one_line "sudo"
+else
+        die "this test needs root (for the QEMU group and the permission checks)"
+fi
+
+# Every bad fixture: non-zero, one line naming what failed, output untouched.
+reference=$T/reference
+run_ok "$OEMKVM" dump --sysroot "$ROOTS/legacy-smbios2-slic" --output "$reference"
+snapshot() { (cd "$1" && ls -li --time-style=full-iso && md5sum ./*); }
+want=$(snapshot "$reference")
+while read -r case words; do
+        [ -n "$case" ] || continue
+        run_fail "$OEMKVM" dump --sysroot "$ROOTS/$case" --output "$reference"
+        for w in $words; do expect_one_line "$w"; done
+        [ "$want" = "$(snapshot "$reference")" ] || die "$case: the previous dump was changed"
+        run_fail "$OEMKVM" dump --sysroot "$ROOTS/$case" --output "$T/empty-$case"
+        [ ! -e "$T/empty-$case" ] || die "$case: output directory was created"
+done <<'CASES'
+no-msdm                 MSDM product
+msdm-bad-checksum       MSDM checksum offset
+msdm-truncated          MSDM length
+msdm-wrong-signature    MSDM signature
+slic-bad-checksum       SLIC checksum
+smbios-short-structure  SMBIOS offset
+smbios-string-overrun   SMBIOS string offset
+smbios-ep-lies          SMBIOS longer offset
+CASES
+
+note passed
