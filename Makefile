@@ -89,7 +89,7 @@ $(B)/lib/%.o: lib/%.c lib/oemkvm.h lib/internal.h $(wildcard lib/*priv.h) Makefi
 
 $(B)/tools/%.o: tools/%.c lib/oemkvm.h $(wildcard tools/*.h) Makefile
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) -Ilib $(VIRT_CFLAGS) $(APPARMOR_CFLAGS) $(CFLAGS) -c -o $@ $<
+	$(CC) $(BASE_CFLAGS) -Ilib $(VIRT_CFLAGS) $(APPARMOR_CFLAGS) $(XML_CFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(B)/hooks/%.o: hooks/%.c lib/oemkvm.h $(wildcard hooks/*.h) Makefile
 	@mkdir -p $(@D)
@@ -146,10 +146,13 @@ check:
 	$(MAKE) BUILDDIR=$(B) check-guest
 
 demo: all
-	$(TEST_ENV) tests/demo
+	$(TEST_ENV) demo/run
 
-bench: all
-	$(TEST_ENV) tests/bench
+$(B)/execbench: bench/execbench.c
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $<
+
+bench: all $(B)/execbench
+	$(TEST_ENV) bench/run
 
 # ---------------------------------------------------------------- install
 install: all

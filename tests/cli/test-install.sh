@@ -1,0 +1,56 @@
+#!/bin/sh
+# make install / uninstall as a packaging step: run as an unprivileged user
+# into a DESTDIR, every file lands where the variables say, nothing needs
+# chown, and uninstall removes exactly what install added — the user's own
+# AppArmor local rules survive both.
+set -eu
+. "$OEMKVM_SRCDIR/tests/lib/cli.sh"
+require_root "it runs make install as the unprivileged user 'nobody'"
+require_cmd apparmor_parser apparmor
+
+pkg=$T/pkg
+mkdir -p "$pkg/etc/apparmor.d/local/abstractions"
+printf '# my own rule\n  /srv/mine/** r,\n' >"$pkg/etc/apparmor.d/local/abstractions/libvirt-qemu"
+chown -R nobody "$pkg"
+chmod 0755 "$T"
+
+as_nobody() {
+        setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$@"
+}
+make_pkg() {
+        as_nobody make -s -C "$OEMKVM_SRCDIR" BUILDDIR="$OEMKVM_BUILDDIR" DESTDIR="$pkg" \
+                PREFIX=/usr SYSCONFDIR=/etc LOCALSTATEDIR=/var SYSTEMDUNITDIR=/lib/systemd/system "$@"
+}
+
+make_pkg install >"$T/install.log" 2>&1 || die "make install failed: $(cat "$T/install.log")"
+for f in usr/bin/oemkvm usr/lib/liboemkvm.so.0 usr/lib/liboemkvm.so usr/include/oemkvm.h \
+         usr/lib/pkgconfig/liboemkvm.pc etc/libvirt/hooks/qemu.d/oemkvm \
+         usr/share/man/man1/oemkvm.1 usr/share/man/man7/oemkvm.7 \
+         lib/systemd/system/oemkvm-watch.service; do
+        [ -e "$pkg/$f" ] || die "make install did not install /$f"
+done
+[ -x "$pkg/etc/libvirt/hooks/qemu.d/oemkvm" ] || die "the hook is not executable"
+grep -q 'ExecStart=/usr/bin/oemkvm watch' "$pkg/lib/systemd/system/oemkvm-watch.service" ||
+        die "the unit does not run /usr/bin/oemkvm watch"
+grep -q '^libdir=/usr/lib$' "$pkg/usr/lib/pkgconfig/liboemkvm.pc" || die "liboemkvm.pc has the wrong libdir"
+grep -q 'the one thing left\|restart libvirtd' "$T/install.log" || die "make install did not say what is left to do"
+
+local_rules=$pkg/etc/apparmor.d/local/abstractions/libvirt-qemu
+grep -q '/srv/mine/\*\* r,' "$local_rules" || die "install lost the user's own AppArmor rule"
+grep -q '/var/lib/oemkvm/host/\*.bin r,' "$local_rules" || die "no store rule in $local_rules"
+# Installing twice keeps one block.
+make_pkg install >/dev/null 2>&1 || die "second make install failed"
+[ "$(grep -c '^# BEGIN oemkvm' "$local_rules")" -eq 1 ] || die "the AppArmor block is duplicated"
+
+# The rules compile inside a profile, as the abstraction includes them.
+printf 'profile oemkvm-test {\n  #include <local/abstractions/libvirt-qemu>\n}\n' >"$T/profile"
+apparmor_parser -Q -K -I "$pkg/etc/apparmor.d" "$T/profile" 2>"$T/aa.log" ||
+        die "apparmor_parser rejects the rules: $(cat "$T/aa.log")"
+
+make_pkg uninstall >"$T/uninstall.log" 2>&1 || die "make uninstall failed: $(cat "$T/uninstall.log")"
+left=$(cd "$pkg" && find . -type f -o -type l | sort)
+[ "$left" = "./etc/apparmor.d/local/abstractions/libvirt-qemu" ] || die "uninstall left: $left"
+[ "$(cat "$local_rules")" = "$(printf '# my own rule\n  /srv/mine/** r,')" ] ||
+        die "uninstall changed the user's rules: $(cat "$local_rules")"
+
+note passed
