@@ -228,6 +228,7 @@ enum {
         OEMKVM_PATCH_TAGGED           = 1 << 1, /* the domain carries <oemkvm:config> */
         OEMKVM_PATCH_BUS_SWITCHED     = 1 << 2, /* a disk moved to SCSI: vioscsi warning */
         OEMKVM_PATCH_USER_KEPT        = 1 << 3, /* a value oemkvm set was edited by the user; now theirs */
+        OEMKVM_PATCH_RESERVED         = 1 << 4, /* the tag has <oemkvm:gvt>: reserved, not acted on yet */
 };
 
 struct oemkvm_patch_result {

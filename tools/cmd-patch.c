@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * oemkvm patch [--store DIR] [FILE]: the offline filter — a domain XML from
+ * FILE or stdin, patched to match its <oemkvm:config>, on stdout.  No
+ * libvirt connection.  On an error nothing reaches stdout, so
+ * `oemkvm patch < a > b` never leaves half a definition in b.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tool.h"
+
+#define PATCH_USAGE "[--store DIR] [FILE]"
+#define INPUT_MAX (16u << 20)
+
+static int read_input(FILE *f, const char *name, char **ret, size_t *ret_len)
+{
+        size_t len = 0, cap = 65536;
+        char *buf = malloc(cap);
+
+        if (!buf)
+                return -ENOMEM;
+        for (;;) {
+                size_t n = fread(buf + len, 1, cap - len, f);
+
+                len += n;
+                if (n == 0)
+                        break;
+                if (len == cap) {
+                        char *nbuf;
+
+                        if (cap >= INPUT_MAX) {
+                                free(buf);
+                                tool_error("%s is larger than %u bytes; not a domain XML", name, INPUT_MAX);
+                                return -EFBIG;
+                        }
+                        cap *= 2;
+                        nbuf = realloc(buf, cap);
+                        if (!nbuf) {
+                                free(buf);
+                                return -ENOMEM;
+                        }
+                        buf = nbuf;
+                }
+        }
+        if (ferror(f)) {
+                int r = -errno;
+
+                free(buf);
+                tool_error("cannot read %s: %s", name, strerror(-r));
+                return r;
+        }
+        *ret = buf;
+        *ret_len = len;
+        return 0;
+}
+
+int cmd_patch(int argc, char **argv)
+{
+        static const struct option options[] = {
+                { "store", required_argument, NULL, 's' },
+                { "help",  no_argument,       NULL, 'h' },
+                {}
+        };
+        struct oemkvm_error err = {};
+        struct oemkvm_patch_result res = {};
+        struct oemkvm_ctx *ctx = NULL;
+        const char *store = NULL, *name = "standard input";
+        char *xml = NULL;
+        size_t len = 0;
+        FILE *f = stdin;
+        int c, r, rc = 1;
+
+        while ((c = getopt_long(argc, argv, "s:h", options, NULL)) >= 0)
+                switch (c) {
+                case 's':
+                        store = optarg;
+                        break;
+                case 'h':
+                        printf("Usage: oemkvm patch " PATCH_USAGE "\n\n"
+                               "Patch a libvirt domain XML (FILE, or standard input) to match its\n"
+                               "<oemkvm:config> tag and write it to standard output.  Untagged input\n"
+                               "is echoed unchanged.  --store names the dump directory used by\n"
+                               "<oemkvm:license/> (default %s).  See oemkvm(7).\n",
+                               oemkvm_default_store_dir());
+                        return 0;
+                default:
+                        return tool_usage_error("patch", PATCH_USAGE);
+                }
+        if (argc - optind > 1)
+                return tool_usage_error("patch", PATCH_USAGE);
+
+        if (optind < argc && strcmp(argv[optind], "-")) {
+                name = argv[optind];
+                f = fopen(name, "re");
+                if (!f) {
+                        tool_error("cannot open '%s': %s", name, strerror(errno));
+                        return 1;
+                }
+        }
+        r = read_input(f, name, &xml, &len);
+        if (f != stdin)
+                fclose(f);
+        if (r < 0) {
+                if (r == -ENOMEM)
+                        tool_error("out of memory");
+                return 1;
+        }
+
+        r = oemkvm_ctx_new(NULL, &ctx);
+        if (r >= 0 && store) {
+                r = oemkvm_ctx_set_store_dir(ctx, store);
+                if (r < 0) {
+                        tool_error("--store '%s': give an absolute directory", store);
+                        goto out;
+                }
+        }
+        if (r < 0) {
+                tool_error("%s", strerror(-r));
+                goto out;
+        }
+
+        r = oemkvm_patch(ctx, xml, len, &res, &err);
+        if (r < 0) {
+                tool_report(&err, r);
+                goto out;
+        }
+        if (res.flags & OEMKVM_PATCH_BUS_SWITCHED)
+                tool_error("warning: a disk moved to SCSI — a Windows installed on SATA/IDE boots from it only once the vioscsi driver is installed");
+        if (res.flags & OEMKVM_PATCH_RESERVED)
+                tool_error("warning: <oemkvm:gvt> is reserved for a later version and does nothing yet");
+        if (fwrite(res.xml, 1, res.len, stdout) != res.len || fflush(stdout) != 0) {
+                tool_error("cannot write the patched XML: %s", strerror(errno));
+                goto out;
+        }
+        rc = 0;
+out:
+        oemkvm_patch_result_clear(&res);
+        oemkvm_ctx_free(ctx);
+        free(xml);
+        return rc;
+}
