@@ -116,17 +116,17 @@ static int add_pair(struct patch *p, xmlNode *entry, const struct license_file *
 
         if (!cl) {
                 xmlNs *ns = xmlSearchNsByHref(p->doc, p->domain, BAD_CAST OEMKVM_NS_QEMU);
+                bool ns_added = !ns;
 
                 if (!ns) {
                         ns = xmlNewNs(p->domain, BAD_CAST OEMKVM_NS_QEMU, BAD_CAST "qemu");
                         if (!ns)
                                 return oemkvm_error_set(p->err, -EINVAL,
                                                         "license: the prefix 'qemu' on <domain> is bound to another namespace — rename that prefix");
-                        if (xml_attr_set(entry, "qemu-ns", "added") < 0)
-                                return -ENOMEM;
                 }
                 cl = xml_new(ns, "commandline", NULL);
-                if (!cl || xml_attr_set(entry, "commandline", "added") < 0)
+                if (!cl || xml_attr_set(entry, "commandline", "added") < 0 ||
+                    (ns_added && xml_attr_set(entry, "qemu-ns", "added") < 0))
                         return -ENOMEM;
                 xml_append(p->domain, cl);
         }

@@ -68,11 +68,18 @@ static int check_edition(struct patch *p, const xmlNode *feature, unsigned vcpus
                 return oemkvm_error_set(p->err, -EINVAL,
                                         "<oemkvm:topology edition='%s'>: the edition is one of home, pro, education, enterprise, workstations",
                                         name ? name : "");
-        if (vcpus > e->cores)
+        if (vcpus > e->cores) {
+                char fits[96] = "";
+
+                for (size_t i = 0; i < ARRAY_SIZE(editions); i++)
+                        if (editions[i].cores >= vcpus)
+                                snprintf(fits + strlen(fits), sizeof(fits) - strlen(fits), "%s'%s'",
+                                         *fits ? ", " : "", editions[i].name);
                 return oemkvm_error_set(p->err, -EINVAL,
-                                        "topology: %u vCPUs exceed the %u cores Windows %s uses — lower <vcpu> to %u%s",
+                                        "topology: %u vCPUs exceed the %u cores Windows %s allows — lower <vcpu> to %u%s%s",
                                         vcpus, e->cores, e->label, e->cores,
-                                        e->cores < 256 ? " or choose edition='enterprise' or 'workstations'" : "");
+                                        *fits ? " or use edition " : "", fits);
+        }
         return 0;
 }
 
