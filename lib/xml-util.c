@@ -12,9 +12,30 @@
 
 #define INDENT_UNIT "  "
 
+/* The first error is where the input goes wrong; later ones follow from it. */
+struct first_error {
+        int line;
+        char message[256];
+};
+
+static void keep_first_error(void *data, xmlError *e)
+{
+        struct first_error *f = ((xmlParserCtxt *)data)->_private;
+        size_t n;
+
+        if (f->line || !e)
+                return;
+        f->line = e->line > 0 ? e->line : 1;
+        snprintf(f->message, sizeof(f->message), "%s", e->message ? e->message : "not well-formed");
+        n = strlen(f->message);
+        while (n > 0 && (f->message[n - 1] == '\n' || f->message[n - 1] == ' '))
+                f->message[--n] = 0;
+}
+
 int xml_parse(const char *xml, size_t len, const char *what, xmlDoc **ret,
               struct oemkvm_error *err)
 {
+        struct first_error first = {};
         xmlParserCtxt *pc;
         xmlDoc *doc;
 
@@ -24,27 +45,17 @@ int xml_parse(const char *xml, size_t len, const char *what, xmlDoc **ret,
         pc = xmlNewParserCtxt();
         if (!pc)
                 return oemkvm_error_set(err, -ENOMEM, "out of memory parsing %s", what);
+        pc->_private = &first;
+        pc->sax->serror = keep_first_error;
 
         /* No NOENT (entities stay references), no DTD loading, no network;
-         * NOERROR/NOWARNING keep libxml2 from printing: we report once. */
+         * NOERROR/NOWARNING and our handler keep libxml2 from printing. */
         doc = xmlCtxtReadMemory(pc, xml, (int)len, NULL, NULL,
                                 XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-        if (!doc) {
-                const xmlError *e = xmlCtxtGetLastError(pc);
-                char msg[256] = "not well-formed";
-                size_t n;
-
-                if (e && e->message)
-                        snprintf(msg, sizeof(msg), "%s", e->message);
-                n = strlen(msg);
-                while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
-                        msg[--n] = 0;
-                xmlFreeParserCtxt(pc);
-                return oemkvm_error_set(err, -EINVAL, "%s: malformed XML at line %d: %s",
-                                        what, e ? e->line : 0, msg);
-        }
         xmlFreeParserCtxt(pc);
-
+        if (!doc)
+                return oemkvm_error_set(err, -EINVAL, "%s: malformed XML at line %d: %s", what,
+                                        first.line, first.line ? first.message : "not well-formed");
         if (!xmlDocGetRootElement(doc)) {
                 xmlFreeDoc(doc);
                 return oemkvm_error_set(err, -EINVAL, "%s: no root element", what);
