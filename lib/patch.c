@@ -103,15 +103,19 @@ static int read_tag(struct patch *p, struct tag *t)
         if (!p->config)
                 return 0;
         xml_foreach(c, p->config, NULL, NULL) {
+                /* virsh metadata --set and virDomainSetMetadata put only the
+                 * top element into the namespace: accept children without
+                 * one as well. */
+                const char *ns = c->ns ? OEMKVM_NS_CONFIG : NULL;
                 const xmlNode **slot = NULL;
 
-                if (xml_is(c, OEMKVM_NS_CONFIG, "license"))
+                if (xml_is(c, ns, "license"))
                         slot = &t->license;
-                else if (xml_is(c, OEMKVM_NS_CONFIG, "topology"))
+                else if (xml_is(c, ns, "topology"))
                         slot = &t->topology;
-                else if (xml_is(c, OEMKVM_NS_CONFIG, "virtio"))
+                else if (xml_is(c, ns, "virtio"))
                         slot = &t->virtio;
-                else if (xml_is(c, OEMKVM_NS_CONFIG, "gvt"))
+                else if (xml_is(c, ns, "gvt"))
                         slot = &t->gvt;
                 if (!slot)
                         return oemkvm_error_set(p->err, -EINVAL,

@@ -1,0 +1,90 @@
+#!/bin/sh
+# The patch engine through a real libvirtd (private namespace): every golden
+# output is accepted by define, and after libvirt re-serialised it (other
+# quotes, indexes, addresses, aliases, root ports) patch says unchanged and
+# returns the bytes it got.  A user's edit made through a define survives,
+# a tag set with `virsh metadata` (children without a namespace) works, and
+# removing the tag restores the definition libvirt had before.
+set -eu
+. "$(dirname "$0")/../lib/common.sh"
+. "$TESTLIB/guest.sh"
+. "$TESTLIB/libvirtd-ns"
+
+ns_enter "$@"
+ns_start
+OEMKVM=$(oemkvm_bin)
+STORE=/var/lib/oemkvm/host
+CASES=$OEMKVM_SRCDIR/tests/patch
+W=$NS_DIR/patch
+mkdir -p "$STORE" "$STORE/saved" "$W"
+cp "$(fixture_root thinkpad-smbios3)"/expected/*.bin "$STORE/"
+cp "$(fixture_root legacy-smbios2-slic)"/expected/*.bin "$STORE/saved/"
+
+xml() { virsh dumpxml --inactive "$1"; }
+name_of() { sed -n 's|.*<name>\(.*\)</name>.*|\1|p' "$1" | head -n 1; }
+
+# patch FILE OUT: patched FILE in OUT; the exit code says whether it changed.
+patch_to() { "$OEMKVM" patch --store "$STORE" "$1" >"$2" 2>"$W/err" || die "patch $1: $(cat "$W/err")"; }
+
+# Without device addresses (libvirt's to assign) and aliases.
+strip() { grep -v -e '<address ' -e '<alias ' "$1"; }
+
+# 1. Every golden output: define, dump, patch → the dumped bytes unchanged.
+n=0
+for out in "$CASES"/*/out.xml; do
+        c=$(basename "$(dirname "$out")")
+        sed "s|@STORE@|$STORE|g" "$out" >"$W/$c.xml"
+        dom=$(name_of "$W/$c.xml")
+        virsh define "$W/$c.xml" >/dev/null 2>"$W/err" || die "$c: libvirt refused the patched definition: $(cat "$W/err")"
+        xml "$dom" >"$W/$c.rt.xml"
+        patch_to "$W/$c.rt.xml" "$W/$c.rt2.xml"
+        cmp -s "$W/$c.rt.xml" "$W/$c.rt2.xml" ||
+                die "$c: after a define/dumpxml round trip patch still changes: $(diff "$W/$c.rt.xml" "$W/$c.rt2.xml")"
+        virsh undefine --nvram "$dom" >/dev/null 2>&1 || virsh undefine "$dom" >/dev/null
+        n=$((n + 1))
+done
+[ "$n" -ge 10 ] || die "only $n golden outputs"
+
+# 2. The original Windows 11 domain as libvirt keeps it, untagged.
+sed "s|@STORE@|$STORE|g" "$CASES/revert-all/out.xml" >"$W/orig.xml"
+virsh define "$W/orig.xml" >/dev/null || die "define of the untagged domain failed"
+xml win11 >"$W/orig.rt.xml"
+
+# 3. Tag it the way `virsh metadata` does (only the top element namespaced).
+virsh metadata win11 urn:oemkvm:domain:1 --key oemkvm --config \
+        --set '<config><license/><topology edition="pro"/><virtio drivers="/var/lib/libvirt/images/virtio-win.iso"/></config>' \
+        >/dev/null || die "virsh metadata --set failed"
+xml win11 >"$W/tagged.xml"
+patch_to "$W/tagged.xml" "$W/patched.xml"
+grep -q "file=$STORE/msdm.bin" "$W/patched.xml" || die "a virsh-metadata tag was not acted on"
+virsh define "$W/patched.xml" >/dev/null || die "define of the patched domain failed"
+xml win11 >"$W/patched.rt.xml"
+patch_to "$W/patched.rt.xml" "$W/again.xml"
+cmp -s "$W/patched.rt.xml" "$W/again.xml" || die "patched domain changes again after a round trip"
+
+# 4. The user moves the disk back to SATA and picks e1000e, through a define.
+sed -e "s|<target dev='sda' bus='scsi'/>|<target dev='sda' bus='sata'/>|" \
+    -e "s|<model type='virtio'/>|<model type='e1000e'/>|" "$W/patched.rt.xml" >"$W/edited.xml"
+grep -q "bus='sata'" "$W/edited.xml" || die "the user-edit fixture did not apply"
+virsh define "$W/edited.xml" >/dev/null || die "define of the user's edit failed"
+xml win11 >"$W/edited.rt.xml"
+patch_to "$W/edited.rt.xml" "$W/kept.xml"
+grep -q '<target dev="sda" bus="sata"/>' "$W/kept.xml" || die "patch undid the user's SATA disk"
+grep -q '<model type="e1000e"/>' "$W/kept.xml" || die "patch undid the user's NIC model"
+grep -q 'owner="user"' "$W/kept.xml" || die "the user's edit is not recorded"
+virsh define "$W/kept.xml" >/dev/null || die "define of the recorded edit failed"
+xml win11 >"$W/kept.rt.xml"
+patch_to "$W/kept.rt.xml" "$W/kept2.xml"
+cmp -s "$W/kept.rt.xml" "$W/kept2.xml" || die "the user's edit is patched again after a round trip"
+
+# 5. Untag: the definition goes back to what libvirt had before the tag
+#    (the user's own SATA/e1000e choice was the original anyway).
+virsh metadata win11 urn:oemkvm:domain:1 --config --remove >/dev/null || die "virsh metadata --remove failed"
+xml win11 >"$W/untagged.xml"
+patch_to "$W/untagged.xml" "$W/reverted.xml"
+virsh define "$W/reverted.xml" >/dev/null || die "define of the reverted domain failed"
+xml win11 >"$W/reverted.rt.xml"
+strip "$W/orig.rt.xml" >"$W/a"
+strip "$W/reverted.rt.xml" >"$W/b"
+diff "$W/a" "$W/b" >"$W/diff" || die "untagging did not restore the original: $(cat "$W/diff")"
+note "$n golden outputs survive a define/dumpxml round trip; the user edit was kept; untagging restored the original"
