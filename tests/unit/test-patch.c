@@ -267,4 +267,216 @@ TEST(golden)
         oemkvm_ctx_free(ctx);
 }
 
-TESTS(T(golden))
+/* A case's output, patched with the test store. */
+static char *golden_out(const char *name)
+{
+        struct oemkvm_ctx *ctx = new_ctx(setup_store());
+        struct oemkvm_patch_result res = {};
+        struct oemkvm_error err;
+        char *in = read_case(name, "in.xml");
+
+        if (patch_str(ctx, in, &res, &err) < 0)
+                abort();
+        free(in);
+        oemkvm_ctx_free(ctx);
+        return res.xml;
+}
+
+TEST(flags)
+{
+        struct oemkvm_ctx *ctx = new_ctx(setup_store());
+        struct oemkvm_patch_result res = {};
+        struct oemkvm_error err;
+        char *in = read_case("win11-uefi", "in.xml"), *edit = read_case("user-edit", "in.xml");
+        char *untagged = read_case("untagged", "in.xml"), *gvt = read_case("gvt-reserved", "in.xml");
+
+        CHECK_INT(patch_str(ctx, in, &res, &err), 0);
+        CHECK_INT(res.flags, OEMKVM_PATCH_CHANGED | OEMKVM_PATCH_TAGGED | OEMKVM_PATCH_BUS_SWITCHED);
+        oemkvm_patch_result_clear(&res);
+        CHECK_INT(patch_str(ctx, edit, &res, &err), 0);
+        CHECK_INT(res.flags, OEMKVM_PATCH_CHANGED | OEMKVM_PATCH_TAGGED | OEMKVM_PATCH_USER_KEPT);
+        oemkvm_patch_result_clear(&res);
+        CHECK_INT(patch_str(ctx, untagged, &res, &err), 0);
+        CHECK_INT(res.flags, 0);
+        oemkvm_patch_result_clear(&res);
+        CHECK_INT(patch_str(ctx, gvt, &res, &err), 0);
+        CHECK_INT(res.flags, OEMKVM_PATCH_TAGGED | OEMKVM_PATCH_RESERVED);
+        CHECK_STR(res.xml, gvt);
+        oemkvm_patch_result_clear(&res);
+        free(in);
+        free(edit);
+        free(untagged);
+        free(gvt);
+        oemkvm_ctx_free(ctx);
+}
+
+TEST(files)
+{
+        char *out = golden_out("win11-multi"), *native = golden_out("native-slic-table");
+        char *untagged = read_case("untagged", "in.xml"), *unpatched = read_case("win11-uefi", "in.xml");
+        char **files = NULL;
+        struct oemkvm_error err = {};
+        char want[4200];
+
+        CHECK_INT(oemkvm_patch_files(out, strlen(out), &files, &err), 0);
+        snprintf(want, sizeof(want), "%s/saved/msdm.bin", store);
+        CHECK_STR(files[0], want);
+        snprintf(want, sizeof(want), "%s/saved/slic.bin", store);
+        CHECK_STR(files[1], want);
+        snprintf(want, sizeof(want), "%s/saved/smbios_type_1.bin", store);
+        CHECK_STR(files[3], want);
+        CHECK(files[4] == NULL);
+        oemkvm_strv_free(files);
+
+        /* The SLIC comes from the native <acpi><table>: still read by QEMU. */
+        CHECK_INT(oemkvm_patch_files(native, strlen(native), &files, &err), 0);
+        snprintf(want, sizeof(want), "%s/saved/slic.bin", store);
+        CHECK_STR(files[1], want);
+        CHECK(files[4] == NULL);
+        oemkvm_strv_free(files);
+
+        /* Untagged, or tagged but not patched yet: nothing. */
+        CHECK_INT(oemkvm_patch_files(untagged, strlen(untagged), &files, &err), 0);
+        CHECK(files[0] == NULL);
+        oemkvm_strv_free(files);
+        CHECK_INT(oemkvm_patch_files(unpatched, strlen(unpatched), &files, &err), 0);
+        CHECK(files[0] == NULL);
+        oemkvm_strv_free(files);
+
+        CHECK_INT(oemkvm_patch_files("<domain>", 8, &files, &err), -EINVAL);
+        CHECK_CONTAINS(err.message, "malformed XML at line 1");
+        free(out);
+        free(native);
+        free(untagged);
+        free(unpatched);
+}
+
+TEST(relocate)
+{
+        char *out = golden_out("win11-uefi"), *saved = golden_out("win11-multi");
+        char other[4200], want[4300];
+        struct oemkvm_ctx *ctx;
+        struct oemkvm_patch_result res = {}, again = {};
+        struct oemkvm_error err = {};
+
+        /* Same store: nothing to rewrite, the input bytes back. */
+        ctx = new_ctx(store);
+        CHECK_INT(oemkvm_patch_relocate(ctx, out, strlen(out), &res, &err), 0);
+        CHECK_STR(res.xml, out);
+        CHECK(!(res.flags & OEMKVM_PATCH_CHANGED));
+        oemkvm_patch_result_clear(&res);
+        oemkvm_ctx_free(ctx);
+
+        /* Another host's store: only the paths move, and patch agrees. */
+        snprintf(other, sizeof(other), "%s/saved", store);
+        ctx = new_ctx(other);
+        CHECK_INT(oemkvm_patch_relocate(ctx, out, strlen(out), &res, &err), 0);
+        CHECK(res.flags & OEMKVM_PATCH_CHANGED);
+        snprintf(want, sizeof(want), "<qemu:arg value=\"file=%s/msdm.bin\"/>", other);
+        CHECK_CONTAINS(res.xml, want);
+        CHECK_CONTAINS(res.xml, "<target dev=\"sda\" bus=\"scsi\"/>");
+        CHECK(!strstr(res.xml, "slic.bin"));    /* no device appears */
+        CHECK_INT(oemkvm_patch(ctx, res.xml, res.len, &again, &err), 0);
+        CHECK(again.flags & OEMKVM_PATCH_CHANGED); /* patch adds the SLIC this store has */
+        oemkvm_patch_result_clear(&again);
+        oemkvm_patch_result_clear(&res);
+
+        /* A source= dump stays where it is. */
+        CHECK_INT(oemkvm_patch_relocate(ctx, saved, strlen(saved), &res, &err), 0);
+        CHECK_STR(res.xml, saved);
+        oemkvm_patch_result_clear(&res);
+        oemkvm_ctx_free(ctx);
+
+        /* A host without the dump. */
+        snprintf(other, sizeof(other), "%s/nowhere", store);
+        ctx = new_ctx(other);
+        CHECK_INT(oemkvm_patch_relocate(ctx, out, strlen(out), &res, &err), -ENOENT);
+        CHECK_CONTAINS(err.message, "oemkvm dump");
+        CHECK_CONTAINS(err.message, other);
+        CHECK(res.xml == NULL);
+        oemkvm_ctx_free(ctx);
+        free(out);
+        free(saved);
+}
+
+TEST(untagged_bytes_and_entities)
+{
+        static const char odd[] =
+                "<?xml version='1.0' encoding='UTF-8'?>\r\n<!DOCTYPE domain [<!ENTITY n SYSTEM \"file:///etc/passwd\">]>"
+                "<domain type='kvm'  ><name>&n;</name><!-- c --></domain>\n\n";
+        static const char tagged[] =
+                "<!DOCTYPE domain [<!ENTITY n SYSTEM \"file:///etc/passwd\">]>\n"
+                "<domain type='kvm'><name>&n;</name><metadata><o:config xmlns:o='urn:oemkvm:domain:1'>"
+                "<o:topology edition='pro'/></o:config></metadata><vcpu>2</vcpu></domain>";
+        struct oemkvm_ctx *ctx = new_ctx(setup_store());
+        struct oemkvm_patch_result res = {};
+        struct oemkvm_error err;
+
+        CHECK_INT(patch_str(ctx, odd, &res, &err), 0);
+        CHECK_MEM(res.xml, res.len, odd, strlen(odd));
+        oemkvm_patch_result_clear(&res);
+
+        /* Patched, the entity stays a reference: nothing is read or expanded. */
+        CHECK_INT(patch_str(ctx, tagged, &res, &err), 0);
+        CHECK_CONTAINS(res.xml, "<name>&n;</name>");
+        CHECK(!strstr(res.xml, "root:"));
+        CHECK_CONTAINS(res.xml, "<cpu>\n");
+        CHECK_CONTAINS(res.xml, "cores=\"2\"");
+        oemkvm_patch_result_clear(&res);
+        oemkvm_ctx_free(ctx);
+}
+
+TEST(refusals)
+{
+        static const struct {
+                const char *config;
+                const char *message;
+        } cases[] = {
+                { "<o:license source='saved'/>", "is not an absolute path" },
+                { "<o:license typo='1'/>", "has no attribute 'typo'" },
+                { "<o:topology edition='server'/>", "the edition is one of home, pro" },
+                { "<o:virtio storage='ide'/>", "the storage bus is 'scsi'" },
+                { "<o:virtio network='e1000'/>", "the NIC model is 'virtio'" },
+                { "<o:virtio drivers='virtio-win.iso'/>", "drivers=>: 'virtio-win.iso' is not an absolute path" },
+                { "<o:license/><o:license/>", "holds <oemkvm:license> twice" },
+                { "<o:usb/>", "holds an unknown <usb>" },
+        };
+        struct oemkvm_ctx *ctx = new_ctx(setup_store());
+
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                struct oemkvm_patch_result res = {};
+                struct oemkvm_error err;
+                char xml[1024];
+
+                snprintf(xml, sizeof(xml),
+                         "<domain><metadata><o:config xmlns:o='urn:oemkvm:domain:1'>%s</o:config></metadata>"
+                         "<os><smbios mode='emulate'/></os></domain>", cases[i].config);
+                CHECK_INT(patch_str(ctx, xml, &res, &err), -EINVAL);
+                CHECK_CONTAINS(err.message, cases[i].message);
+                CHECK(!strchr(err.message, '\n'));
+                CHECK(res.xml == NULL);
+        }
+        oemkvm_ctx_free(ctx);
+}
+
+TEST(non_regular_dump_file)
+{
+        char dir[4200], path[4300], xml[8600];
+        struct oemkvm_ctx *ctx = new_ctx(setup_store());
+        struct oemkvm_patch_result res = {};
+        struct oemkvm_error err;
+
+        snprintf(dir, sizeof(dir), "%s/dirdump", store);
+        CHECK_INT(mkdir(dir, 0755), 0);
+        snprintf(path, sizeof(path), "%s/msdm.bin", dir);
+        CHECK_INT(mkdir(path, 0755), 0);
+        snprintf(xml, sizeof(xml),
+                 "<domain><metadata><o:config xmlns:o='urn:oemkvm:domain:1'><o:license source='%s'/></o:config></metadata></domain>",
+                 dir);
+        CHECK_INT(patch_str(ctx, xml, &res, &err), -EINVAL);
+        CHECK_CONTAINS(err.message, "is not a regular file");
+        oemkvm_ctx_free(ctx);
+}
+
+TESTS(T(golden), T(flags), T(files), T(relocate), T(untagged_bytes_and_entities), T(refusals),
+      T(non_regular_dump_file))
