@@ -14,26 +14,12 @@
 
 #include "internal.h"
 
-static inline void xml_doc_freep(xmlDoc **doc)
-{
-        if (*doc)
-                xmlFreeDoc(*doc);
-}
-
-static inline void xml_node_freep(xmlNode **node)
-{
-        if (*node)
-                xmlFreeNode(*node);
-}
-
 static inline void xml_charp(xmlChar **s)
 {
         if (*s)
                 xmlFree(*s);
 }
 
-#define _cleanup_xml_doc_ _cleanup_(xml_doc_freep)
-#define _cleanup_xml_node_ _cleanup_(xml_node_freep)
 #define _cleanup_xml_str_ _cleanup_(xml_charp)
 
 /*
