@@ -81,7 +81,7 @@ LIB_SONAME := liboemkvm.so.$(SOVERSION)
 OEMKVM     := $(B)/oemkvm
 HOOK       := $(B)/oemkvm-hook
 
-all: $(LIB_REAL) $(B)/$(LIB_SONAME) $(B)/liboemkvm.so $(OEMKVM) $(HOOK) $(B)/liboemkvm.pc
+all: $(LIB_REAL) $(B)/$(LIB_SONAME) $(B)/liboemkvm.so $(OEMKVM) $(HOOK)
 
 $(B)/lib/%.o: lib/%.c lib/oemkvm.h lib/internal.h $(wildcard lib/*priv.h) Makefile
 	@mkdir -p $(@D)
@@ -121,12 +121,6 @@ $(HOOK): $(HOOK_OBJS)
 $(B)/tests/test-%: $(B)/tests/unit/test-%.o $(LIB_OBJS) $(TESTLIB_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(XML_LIBS)
 
-$(B)/liboemkvm.pc: Makefile
-	@mkdir -p $(@D)
-	printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$(LIBDIR)' 'includedir=$(INCLUDEDIR)' '' \
-		'Name: liboemkvm' 'Description: OEM license data and domain patching for KVM guests' \
-		'Version: $(VERSION)' 'Libs: -L$${libdir} -loemkvm' 'Cflags: -I$${includedir}' > $@
-
 # ---------------------------------------------------------------- tests
 TEST_ENV = OEMKVM_BUILDDIR=$(abspath $(B)) OEMKVM_SRCDIR=$(CURDIR) \
            LD_LIBRARY_PATH=$(abspath $(B))$${LD_LIBRARY_PATH:+:$$LD_LIBRARY_PATH}
@@ -163,7 +157,11 @@ install: all
 	ln -sf $(notdir $(LIB_REAL)) $(DESTDIR)$(LIBDIR)/$(LIB_SONAME)
 	ln -sf $(LIB_SONAME) $(DESTDIR)$(LIBDIR)/liboemkvm.so
 	$(INSTALL) -m 0644 lib/oemkvm.h $(DESTDIR)$(INCLUDEDIR)/
-	$(INSTALL) -m 0644 $(B)/liboemkvm.pc $(DESTDIR)$(PKGCONFIGDIR)/
+	# Written at install time: the directories are the ones given to install.
+	printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$(LIBDIR)' 'includedir=$(INCLUDEDIR)' '' \
+		'Name: liboemkvm' 'Description: OEM license data and domain patching for KVM guests' \
+		'Version: $(VERSION)' 'Libs: -L$${libdir} -loemkvm' 'Cflags: -I$${includedir}' \
+		> $(DESTDIR)$(PKGCONFIGDIR)/liboemkvm.pc
 	$(INSTALL) -m 0755 $(OEMKVM) $(DESTDIR)$(BINDIR)/oemkvm
 	$(INSTALL) -m 0755 $(HOOK) $(DESTDIR)$(HOOKDIR)/qemu.d/oemkvm
 	$(INSTALL) -m 0644 man/oemkvm.1 $(DESTDIR)$(MANDIR)/man1/
