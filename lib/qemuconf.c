@@ -111,50 +111,65 @@ static bool parse_numeric(const char *s, unsigned long *ret)
         return errno == 0 && *end == '\0';
 }
 
-OEMKVM_EXPORT int oemkvm_qemu_group(const struct oemkvm_ctx *ctx, gid_t *ret_gid, char **ret_name,
-                                    struct oemkvm_error *err)
+/*
+ * Resolves `key` (user or group) to an id: the configured name, or "+N",
+ * or a bare number when no such name exists — libvirt's rules.
+ */
+static int conf_id(const struct oemkvm_ctx *ctx, bool group, unsigned *ret_id, char **ret_name,
+                   struct oemkvm_error *err)
 {
+        const char *key = group ? "group" : "user";
         _cleanup_free_ char *name = NULL, *conf = NULL;
-        struct group *gr;
-        unsigned long id;
+        unsigned long numeric;
+        bool is_numeric;
         int r;
 
-        r = conf_value(ctx, "group", OEMKVM_QEMU_GROUP, &name, &conf, err);
+        r = conf_value(ctx, key, group ? OEMKVM_QEMU_GROUP : OEMKVM_QEMU_USER, &name, &conf, err);
         if (r < 0)
                 return r;
 
-        gr = name[0] == '+' ? NULL : getgrnam(name);
-        if (!gr && parse_numeric(name, &id))
-                gr = getgrgid((gid_t)id);
-        if (!gr)
-                return oemkvm_error_set(err, -ENOENT, "the group QEMU runs under, '%s' (from 'group =' in '%s' or the build default), does not exist — set 'group' in '%s' or install libvirt's QEMU driver",
-                                        name, conf, conf);
-        *ret_gid = gr->gr_gid;
+        is_numeric = parse_numeric(name, &numeric);
+        if (group) {
+                struct group *gr = name[0] == '+' ? NULL : getgrnam(name);
+
+                if (!gr && is_numeric)
+                        gr = getgrgid((gid_t)numeric);
+                r = gr ? (*ret_id = gr->gr_gid, 0) : -ENOENT;
+        } else {
+                struct passwd *pw = name[0] == '+' ? NULL : getpwnam(name);
+
+                if (!pw && is_numeric)
+                        pw = getpwuid((uid_t)numeric);
+                r = pw ? (*ret_id = pw->pw_uid, 0) : -ENOENT;
+        }
+        if (r < 0)
+                return oemkvm_error_set(err, r, "the %s QEMU runs as, '%s' (from '%s =' in '%s' or the build default), does not exist — set '%s' in '%s' or install libvirt's QEMU driver",
+                                        key, name, key, conf, key, conf);
         if (ret_name)
                 *ret_name = TAKE_PTR(name);
         return 0;
 }
 
+OEMKVM_EXPORT int oemkvm_qemu_group(const struct oemkvm_ctx *ctx, gid_t *ret_gid, char **ret_name,
+                                    struct oemkvm_error *err)
+{
+        unsigned id;
+        int r;
+
+        r = conf_id(ctx, true, &id, ret_name, err);
+        if (r >= 0)
+                *ret_gid = (gid_t)id;
+        return r;
+}
+
 OEMKVM_EXPORT int oemkvm_qemu_user(const struct oemkvm_ctx *ctx, uid_t *ret_uid, char **ret_name,
                                    struct oemkvm_error *err)
 {
-        _cleanup_free_ char *name = NULL, *conf = NULL;
-        struct passwd *pw;
-        unsigned long id;
+        unsigned id;
         int r;
 
-        r = conf_value(ctx, "user", OEMKVM_QEMU_USER, &name, &conf, err);
-        if (r < 0)
-                return r;
-
-        pw = name[0] == '+' ? NULL : getpwnam(name);
-        if (!pw && parse_numeric(name, &id))
-                pw = getpwuid((uid_t)id);
-        if (!pw)
-                return oemkvm_error_set(err, -ENOENT, "the user QEMU runs as, '%s' (from 'user =' in '%s' or the build default), does not exist — set 'user' in '%s' or install libvirt's QEMU driver",
-                                        name, conf, conf);
-        *ret_uid = pw->pw_uid;
-        if (ret_name)
-                *ret_name = TAKE_PTR(name);
-        return 0;
+        r = conf_id(ctx, false, &id, ret_name, err);
+        if (r >= 0)
+                *ret_uid = (uid_t)id;
+        return r;
 }

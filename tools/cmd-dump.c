@@ -55,11 +55,9 @@ int cmd_dump(int argc, char **argv)
         if (optind != argc)
                 return tool_usage_error("dump", dump_usage);
 
-        r = oemkvm_ctx_new(sysroot, &ctx);
-        if (r < 0) {
-                tool_error("--sysroot '%s' must be an absolute path", sysroot);
+        ctx = tool_ctx_new(sysroot);
+        if (!ctx)
                 return 2;
-        }
         if (!output)
                 output = oemkvm_ctx_get_store_dir(ctx);
         if (output[0] != '/') {

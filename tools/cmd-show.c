@@ -199,11 +199,9 @@ int cmd_show(int argc, char **argv)
         if (input)
                 r = oemkvm_dump_load(input, &dump, &err);
         else {
-                r = oemkvm_ctx_new(sysroot, &ctx);
-                if (r < 0) {
-                        tool_error("--sysroot '%s' must be an absolute path", sysroot);
+                ctx = tool_ctx_new(sysroot);
+                if (!ctx)
                         return 2;
-                }
                 r = oemkvm_dump_collect(ctx, &dump, &err);
         }
         if (r >= 0)

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The oemkvm command: dispatch to one subcommand, report errors once. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -37,6 +38,19 @@ void tool_report(const struct oemkvm_error *err, int r)
                 tool_error("%s", err->message);
         else
                 tool_error("%s", strerror(r < 0 ? -r : r));
+}
+
+struct oemkvm_ctx *tool_ctx_new(const char *sysroot)
+{
+        struct oemkvm_ctx *ctx = NULL;
+        int r;
+
+        r = oemkvm_ctx_new(sysroot, &ctx);
+        if (r == -EINVAL)
+                tool_error("--sysroot '%s' must be an absolute path", sysroot);
+        else if (r < 0)
+                tool_report(NULL, r);
+        return ctx;
 }
 
 int tool_usage_error(const char *cmd, const char *usage)

@@ -19,6 +19,8 @@ int cmd_watch(int argc, char **argv);
 void tool_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Reports a library error record. */
 void tool_report(const struct oemkvm_error *err, int r);
+/* A library context on sysroot (NULL: "/"); reports a bad sysroot and returns NULL. */
+struct oemkvm_ctx *tool_ctx_new(const char *sysroot);
 /* Fails on an option-parsing problem with the subcommand's usage hint. */
 int tool_usage_error(const char *cmd, const char *usage);
 
