@@ -1,0 +1,48 @@
+#!/bin/sh
+# The hook at a real start (issue 4), no watcher running:
+#  - an untagged domain starts and boots as if oemkvm were not there;
+#  - a tagged domain whose patch never happened is refused with the hook's
+#    message, which names the domain and the remedy; the remedy works;
+#  - a tagged domain started transient (never defined: virt-manager's
+#    installer boots a new install that way) is refused and told why.
+set -eu
+. "$(dirname "$0")/../lib/common.sh"
+. "$TESTLIB/guest.sh"
+. "$TESTLIB/libvirtd-ns"
+. "$TESTLIB/e2e.sh"
+ns_enter "$@"
+make_scratch
+
+root=$(fixture_root type1-nostrings)
+e2e_setup "$root"
+
+ns_define plain bios
+ns_boot plain "$SCRATCH/plain"
+[ ! -f "$SCRATCH/plain/msdm.bin" ] || die "an untagged guest got an MSDM"
+guest_check_topology "$SCRATCH/plain" "$GUEST_VCPUS" 1 1 || die "an untagged guest's topology was changed"
+note "an untagged domain boots untouched"
+
+ns_define unpatched bios
+e2e_tag unpatched
+e2e_patched unpatched && die "unpatched got patched with no watcher running"
+msg=$(ns_start_fails unpatched) || die "a tagged, unpatched domain started"
+case $msg in
+*"oemkvm: domain 'unpatched'"*"oemkvm apply unpatched"*) ;;
+*) die "the refusal does not name the domain and the remedy: $msg" ;;
+esac
+[ "$(virsh domstate unpatched)" = "shut off" ] || die "unpatched is not shut off after the refusal"
+note "refused: $(printf '%s\n' "$msg" | sed -n 's/.*\(oemkvm: domain .*\)/\1/p')"
+
+"$(oemkvm_bin)" apply unpatched >/dev/null || die "oemkvm apply unpatched failed"
+ns_boot unpatched "$SCRATCH/unpatched"
+e2e_check "$SCRATCH/unpatched" "$root/expected" || die "after the remedy the guest did not get the license data"
+note "after 'oemkvm apply' it boots with the license data"
+
+ns_domain_xml fresh bios >"$NS_DIR/fresh.xml"
+sed -i "s|<name>fresh</name>|<name>fresh</name>\\
+  <metadata><oemkvm:config xmlns:oemkvm=\"$E2E_NS\"><oemkvm:license/></oemkvm:config></metadata>|" "$NS_DIR/fresh.xml"
+if msg=$(virsh create "$NS_DIR/fresh.xml" 2>&1); then
+        die "a tagged transient domain started"
+fi
+printf '%s\n' "$msg" | grep -q 'transient' || die "the transient refusal does not say why: $msg"
+note "a tagged transient start is refused"
