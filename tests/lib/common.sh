@@ -9,6 +9,13 @@ OEMKVM_SRCDIR=${OEMKVM_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 OEMKVM_BUILDDIR=${OEMKVM_BUILDDIR:-$OEMKVM_SRCDIR/build}
 TESTLIB=$OEMKVM_SRCDIR/tests/lib
 export OEMKVM_SRCDIR OEMKVM_BUILDDIR TESTLIB
+# The built tools link liboemkvm from the build directory (their RUNPATH is
+# the install's), also when a test is run by hand; libvirtd passes LD_* on
+# to the hook.
+case ":${LD_LIBRARY_PATH:-}:" in
+*":$OEMKVM_BUILDDIR:"*) ;;
+*) LD_LIBRARY_PATH=$OEMKVM_BUILDDIR${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}; export LD_LIBRARY_PATH ;;
+esac
 
 # The tests' own name, for messages.
 PROG=${PROG:-$(basename "$0")}

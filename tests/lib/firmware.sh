@@ -70,9 +70,9 @@ smbios_string() {
 }
 
 # smbios_uuid STRUCT: the type 1 UUID (SMBIOS 2.6+ byte order: the first
-# three fields little-endian), as dmidecode prints it.
+# three fields little-endian), in lower case as `oemkvm show` prints it.
 smbios_uuid() {
-        od -An -tx1 -v -j 8 -N 16 "$1" | awk '{ for (i = 1; i <= NF; i++) b[n++] = toupper($i) }
+        od -An -tx1 -v -j 8 -N 16 "$1" | awk '{ for (i = 1; i <= NF; i++) b[n++] = $i }
                 END { if (n < 16) exit
                       printf "%s%s%s%s-%s%s-%s%s-%s%s-%s%s%s%s%s%s\n",
                              b[3], b[2], b[1], b[0], b[5], b[4], b[7], b[6],
@@ -82,5 +82,5 @@ smbios_uuid() {
 # msdm_key MSDM: the product key (29 characters at offset 56 of the table).
 msdm_key() { tail -c +57 "$1" | head -c 29; }
 
-# mask_key KEY: every group but the last as XXXXX: the key is a secret.
-mask_key() { printf '%s\n' "$1" | sed 's/[^-]*-/XXXXX-/g'; }
+# mask_key KEY: every group but the last masked: the key is a secret.
+mask_key() { printf '%s\n' "$1" | sed 's/[^-]*-/*****-/g'; }
