@@ -20,8 +20,12 @@ esac
 # The tests' own name, for messages.
 PROG=${PROG:-$(basename "$0")}
 
-note() { printf '%s: %s\n' "$PROG" "$*" >&2; }
-die()  { printf '%s: FAIL: %s\n' "$PROG" "$*" >&2; exit 1; }
+# Messages carry the seconds since the script started: a slow TCG boot or
+# a stalled daemon shows where the time went.
+_t0=$(date +%s)
+_since() { echo "+$(( $(date +%s) - _t0 ))s"; }
+note() { printf '%s [%s]: %s\n' "$PROG" "$(_since)" "$*" >&2; }
+die()  { printf '%s [%s]: FAIL: %s\n' "$PROG" "$(_since)" "$*" >&2; exit 1; }
 
 require_root() {
         [ "$(id -u)" = 0 ] || die "needs root (${1:-it starts QEMU and libvirtd}); run it with sudo"
