@@ -175,7 +175,6 @@ struct oemkvm_dump {
         struct oemkvm_blob slic;        /* optional */
         struct oemkvm_blob smbios0;
         struct oemkvm_blob smbios1;
-        unsigned smbios_version;        /* 0 when loaded from a directory */
 };
 
 /* Reads and validates everything from host firmware; nothing is written. */
