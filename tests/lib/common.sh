@@ -4,6 +4,9 @@
 # A test that cannot run here (not root, a binary missing) FAILS with a
 # message naming what to install: nothing in this suite skips silently.
 
+# OEMKVM_TRACE=1 traces the scripts, also inside the namespace.
+[ -z "${OEMKVM_TRACE:-}" ] || set -x
+
 # Where things are; the Makefile's TEST_ENV sets both, a manual run may not.
 OEMKVM_SRCDIR=${OEMKVM_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 OEMKVM_BUILDDIR=${OEMKVM_BUILDDIR:-$OEMKVM_SRCDIR/build}
