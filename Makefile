@@ -106,9 +106,10 @@ $(LIB_REAL): $(LIB_OBJS) lib/liboemkvm.sym
 $(B)/$(LIB_SONAME) $(B)/liboemkvm.so: $(LIB_REAL)
 	ln -sf $(notdir $(LIB_REAL)) $@
 
-# The tool is the only libvirt client; libapparmor serves the host checks.
+# The tool is the only libvirt client; libapparmor serves the host checks
+# (--as-needed: a library no code of the tool calls yet is not loaded).
 $(OEMKVM): $(TOOL_OBJS) $(B)/$(LIB_SONAME)
-	$(CC) $(LDFLAGS) -o $@ $(TOOL_OBJS) -L$(B) -loemkvm -Wl,-rpath,$(LIBDIR) \
+	$(CC) $(LDFLAGS) -Wl,--as-needed -o $@ $(TOOL_OBJS) -L$(B) -loemkvm -Wl,-rpath,$(LIBDIR) \
 		$(VIRT_LIBS) $(APPARMOR_LIBS) $(XML_LIBS)
 
 # The hook links libc only: the untagged path must stay a bare exec.  It
