@@ -3,6 +3,8 @@
 #  - an untagged domain starts and boots as if oemkvm were not there;
 #  - a tagged domain whose patch never happened is refused with the hook's
 #    message, which names the domain and the remedy; the remedy works;
+#  - after a firmware update (other SMBIOS bytes) the hook refreshes the
+#    store at the next start, so the guest gets the new bytes;
 #  - a tagged domain started transient (never defined: virt-manager's
 #    installer boots a new install that way) is refused and told why.
 set -eu
@@ -37,6 +39,14 @@ note "refused: $(printf '%s\n' "$msg" | sed -n 's/.*\(oemkvm: domain .*\)/\1/p')
 ns_boot unpatched "$SCRATCH/unpatched"
 e2e_check "$SCRATCH/unpatched" "$root/expected" || die "after the remedy the guest did not get the license data"
 note "after 'oemkvm apply' it boots with the license data"
+
+# "BIOS update": other tables, same layout (no SLIC either side).
+new=$(fixture_root thinkpad-smbios3)
+ns_firmware "$new"
+ns_boot unpatched "$SCRATCH/updated"
+e2e_check "$SCRATCH/updated" "$new/expected" || die "after a firmware update the guest did not get the new bytes"
+cmp -s "$E2E_STORE/smbios_type_1.bin" "$new/expected/smbios_type_1.bin" || die "the store was not refreshed"
+note "after a firmware update the next start carries the new bytes"
 
 ns_domain_xml fresh bios >"$NS_DIR/fresh.xml"
 sed -i "s|<name>fresh</name>|<name>fresh</name>\\
