@@ -50,10 +50,7 @@ static int add_cdrom(struct patch *p, const char *iso)
         }
         xml_foreach(x, devices, NULL, "disk")
                 ref = x;
-        if (ref)
-                xml_insert_after(ref, d);
-        else
-                xml_append(devices, d);
+        xml_insert_after_or_append(devices, ref, d);
         patch_touch(p);
         return state_add(p, "cdrom", "target", dev, "file", iso, NULL) ? 0 : -ENOMEM;
 }

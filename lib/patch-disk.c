@@ -167,10 +167,7 @@ static xmlNode *add_controller(struct patch *p)
                 ref = d;
         xml_foreach(d, devices, NULL, "controller")
                 ref = d;
-        if (ref)
-                xml_insert_after(ref, c);
-        else
-                xml_append(devices, c);
+        xml_insert_after_or_append(devices, ref, c);
         patch_touch(p);
         return c;
 }

@@ -100,10 +100,7 @@ static xmlNode *new_cpu(struct patch *p)
                 return NULL;
         if (!ref)
                 ref = xml_child(p->domain, NULL, "os");
-        if (ref)
-                xml_insert_after(ref, cpu);
-        else
-                xml_append(p->domain, cpu);
+        xml_insert_after_or_append(p->domain, ref, cpu);
         return cpu;
 }
 

@@ -68,6 +68,8 @@ xmlNode *xml_new(xmlNs *ns, const char *name, ...) __attribute__((sentinel));
  */
 void xml_insert_after(xmlNode *ref, xmlNode *node);
 void xml_append(xmlNode *parent, xmlNode *node);
+/* After ref when there is one, else as parent's last element child. */
+void xml_insert_after_or_append(xmlNode *parent, xmlNode *ref, xmlNode *node);
 /* Unlinks and frees node together with the indentation before it; a
  * parent left with only whitespace becomes empty. */
 void xml_remove(xmlNode *node);

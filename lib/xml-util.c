@@ -294,6 +294,14 @@ void xml_insert_after(xmlNode *ref, xmlNode *node)
         format_new(node, indent);
 }
 
+void xml_insert_after_or_append(xmlNode *parent, xmlNode *ref, xmlNode *node)
+{
+        if (ref)
+                xml_insert_after(ref, node);
+        else
+                xml_append(parent, node);
+}
+
 void xml_append(xmlNode *parent, xmlNode *node)
 {
         xmlNode *last = NULL;
