@@ -106,8 +106,8 @@ static int apply_once(virDomainPtr dom, const struct oemkvm_ctx *ctx, bool dry_r
                 break;
         case 0:
                 return fail(err, -EPERM,
-                                             "domain '%s' is transient (never defined): there is no definition to patch — define it first",
-                                             name);
+                        "domain '%s' is transient (never defined): there is no definition to patch — define it first",
+                        name);
         default:
                 return fail(err, -EIO, "domain '%s': %s", name, virt_error());
         }
@@ -115,7 +115,7 @@ static int apply_once(virDomainPtr dom, const struct oemkvm_ctx *ctx, bool dry_r
         xml = virDomainGetXMLDesc(dom, VIRT_XML_FLAGS);
         if (!xml)
                 return fail(err, -EIO, "domain '%s': cannot read its definition: %s",
-                                             name, virt_error());
+                        name, virt_error());
         r = oemkvm_patch(ctx, xml, strlen(xml), &res, &sub);
         if (r < 0) {
                 r = fail(err, r, "domain '%s': %s", name, sub.message);
@@ -140,19 +140,19 @@ static int apply_once(virDomainPtr dom, const struct oemkvm_ctx *ctx, bool dry_r
         now = virDomainGetXMLDesc(dom, VIRT_XML_FLAGS);
         if (!now) {
                 r = fail(err, -EIO, "domain '%s': cannot re-read its definition: %s",
-                                          name, virt_error());
+                        name, virt_error());
                 goto out;
         }
         if (strcmp(now, xml) != 0) {
                 r = fail(err, -EAGAIN,
-                                          "domain '%s' was redefined while oemkvm patched it; left as it is now — run 'oemkvm apply %s' again",
-                                          name, name);
+                        "domain '%s' was redefined while oemkvm patched it; left as it is now — run 'oemkvm apply %s' again",
+                        name, name);
                 goto out;
         }
         defined = virDomainDefineXML(virDomainGetConnect(dom), res.xml);
         if (!defined) {
                 r = fail(err, -EIO, "domain '%s': libvirt refused the patched definition: %s",
-                                          name, virt_error());
+                        name, virt_error());
                 goto out;
         }
         virDomainFree(defined);
