@@ -194,20 +194,11 @@ TEST(parse_other_signatures)
 
 static int read_table(const char *rcase, const char *sig, uint8_t **buf, size_t *len, struct oemkvm_error *err)
 {
-        struct oemkvm_ctx *ctx = NULL;
-        char rel[4096], *root;
+        struct oemkvm_ctx *ctx = check_fixture_ctx(rcase);
         int r;
 
-        /* The context wants an absolute sysroot; OEMKVM_SRCDIR may be relative. */
-        snprintf(rel, sizeof(rel), "%s%s", check_srcpath(ROOTS), rcase);
-        root = realpath(rel, NULL);
-        CHECK(root != NULL);
-        if (!root)
-                return -EIO;
-        CHECK_INT(oemkvm_ctx_new(root, &ctx), 0);
         r = oemkvm_acpi_read(ctx, sig, buf, len, err);
         oemkvm_ctx_free(ctx);
-        free(root);
         return r;
 }
 

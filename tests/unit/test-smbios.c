@@ -368,20 +368,11 @@ TEST(table_length_v2)
 
 static int read_root(const char *rcase, struct oemkvm_smbios **ret, struct oemkvm_error *err)
 {
-        struct oemkvm_ctx *ctx = NULL;
-        char rel[4096], *root;
+        struct oemkvm_ctx *ctx = check_fixture_ctx(rcase);
         int r;
 
-        /* The context wants an absolute sysroot; OEMKVM_SRCDIR may be relative. */
-        snprintf(rel, sizeof(rel), "%s%s", check_srcpath(ROOTS), rcase);
-        root = realpath(rel, NULL);
-        CHECK(root != NULL);
-        if (!root)
-                return -EIO;
-        CHECK_INT(oemkvm_ctx_new(root, &ctx), 0);
         r = oemkvm_smbios_read(ctx, ret, err);
         oemkvm_ctx_free(ctx);
-        free(root);
         return r;
 }
 

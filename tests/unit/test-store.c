@@ -112,12 +112,11 @@ TEST(dump_write_refuses_incomplete)
 TEST(dump_load_roundtrip)
 {
         struct oemkvm_error err = {};
-        struct oemkvm_ctx *ctx = NULL;
+        struct oemkvm_ctx *ctx = check_fixture_ctx("legacy-smbios2-slic");
         struct oemkvm_dump a = {}, b = {};
         char dir[4096];
 
         snprintf(dir, sizeof(dir), "%s/store", check_tmpdir());
-        CHECK_INT(oemkvm_ctx_new(check_srcpath("tests/fixtures/roots/legacy-smbios2-slic"), &ctx), 0);
         CHECK_INT(oemkvm_dump_collect(ctx, &a, &err), 0);
         CHECK_INT(oemkvm_dump_write(&a, dir, (gid_t)-1, &err), 4);
         CHECK_INT(oemkvm_dump_write(&a, dir, (gid_t)-1, &err), 0);

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "oemkvm.h"
 
 int check_failures;
 
@@ -80,4 +81,20 @@ const char *check_tmpdir(void)
                 abort();
         tmpdirs[n_tmpdirs++] = d;
         return d;
+}
+
+struct oemkvm_ctx *check_fixture_ctx(const char *name)
+{
+        struct oemkvm_ctx *ctx = NULL;
+        char rel[4096], *root;
+
+        /* The context wants an absolute sysroot; OEMKVM_SRCDIR may be relative. */
+        snprintf(rel, sizeof(rel), "tests/fixtures/roots/%s", name);
+        root = realpath(check_srcpath(rel), NULL);
+        if (!root || oemkvm_ctx_new(root, &ctx) < 0) {
+                fprintf(stderr, "cannot open fixture root '%s'\n", rel);
+                abort();
+        }
+        free(root);
+        return ctx;
 }

@@ -87,6 +87,8 @@ int check_main(const struct check_test *tests, size_t n);
 const char *check_srcpath(const char *rel);
 /* Reads a whole file; aborts the test program when it cannot. */
 uint8_t *check_read_file(const char *path, size_t *ret_len);
+/* A context on tests/fixtures/roots/<name> as an absolute sysroot; aborts on failure. */
+struct oemkvm_ctx *check_fixture_ctx(const char *name);
 /* A new empty directory under $TMPDIR, removed at exit. */
 const char *check_tmpdir(void);
 
