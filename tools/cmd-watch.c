@@ -118,7 +118,7 @@ static void apply_next(int timer, void *opaque)
                 tool_error("%s", err.message);
         else if (a.defined) {
                 watch_log("domain '%s': patched to match its tag and defined", virDomainGetName(dom));
-                virt_warn_bus_switched(virDomainGetName(dom), a.flags);
+                virt_warn_changes(dom, a.flags, true);
         }
         virt_applied_clear(&a);
         virDomainFree(dom);
@@ -250,7 +250,7 @@ int cmd_watch(int argc, char **argv)
         };
         struct watch w = { .cb_lifecycle = -1, .cb_metadata = -1 };
         sigset_t mask;
-        int c, r, sfd = -1, ret = 1;
+        int c, sfd = -1, ret = 1;
 
         while ((c = getopt_long(argc, argv, "c:h", options, NULL)) >= 0)
                 switch (c) {
@@ -266,11 +266,9 @@ int cmd_watch(int argc, char **argv)
         if (optind != argc)
                 return tool_usage_error("watch", watch_usage);
 
-        r = oemkvm_ctx_new(NULL, &w.ctx);
-        if (r < 0) {
-                tool_report(NULL, r);
+        w.ctx = tool_ctx_new(NULL);
+        if (!w.ctx)
                 return 1;
-        }
         sigemptyset(&mask);
         sigaddset(&mask, SIGTERM);
         sigaddset(&mask, SIGINT);

@@ -249,10 +249,15 @@ static int print_diff(const char *name, const struct virt_applied *a)
         return r;
 }
 
-void virt_warn_bus_switched(const char *name, unsigned flags)
+void virt_warn_changes(virDomainPtr dom, unsigned flags, bool defined)
 {
+        const char *name = virDomainGetName(dom);
+
         if (flags & OEMKVM_PATCH_BUS_SWITCHED)
                 tool_error("warning: domain '%s': a disk moved to VirtIO SCSI — a Windows already installed on SATA cannot boot from it until the vioscsi driver is installed in it (virtio-win ISO); or move the disk back to SATA: oemkvm keeps your choice",
+                           name);
+        if (defined && virDomainIsActive(dom) == 1)
+                tool_error("note: domain '%s' is running: the change takes effect when it is shut down and started again (a reboot inside the guest keeps the old configuration)",
                            name);
 }
 
@@ -274,7 +279,7 @@ int virt_apply_print(virDomainPtr dom, const struct oemkvm_ctx *ctx, bool dry_ru
         else {
                 print_diff(name, &a);
                 printf("%s: %s\n", name, a.defined ? "defined" : "not defined (dry run)");
-                virt_warn_bus_switched(name, a.flags);
+                virt_warn_changes(dom, a.flags, a.defined);
         }
         virt_applied_clear(&a);
         return 0;

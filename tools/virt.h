@@ -54,7 +54,11 @@ int virt_apply(virDomainPtr dom, const struct oemkvm_ctx *ctx, bool dry_run, boo
 int virt_apply_print(virDomainPtr dom, const struct oemkvm_ctx *ctx, bool dry_run, bool quiet_untagged,
                      struct oemkvm_error *err);
 
-/* The vioscsi warning, when the engine switched a disk bus. */
-void virt_warn_bus_switched(const char *name, unsigned flags);
+/*
+ * What a person must know about a patch: a disk that leaves SATA needs the
+ * vioscsi driver first, and a running domain gets a defined change only
+ * when it is started again.
+ */
+void virt_warn_changes(virDomainPtr dom, unsigned flags, bool defined);
 
 #endif

@@ -4,7 +4,8 @@
 # applying again after libvirt re-serialised changes nothing; the diff shows
 # only real changes; --dry-run defines nothing; a failed apply puts the old
 # tag back; --remove restores the original definition; the vioscsi warning
-# comes when a disk leaves SATA; errors are one line.
+# comes when a disk leaves SATA; a running domain is tagged live and
+# persistently and told to start again; errors are one line.
 set -eu
 . "$(dirname "$0")/../lib/common.sh"
 . "$TESTLIB/guest.sh"
@@ -89,6 +90,21 @@ ok "$OEMKVM" tag d2 --virtio
 grep -q "warning: domain 'd2': a disk moved to VirtIO SCSI.*vioscsi" "$ERR" || die "no vioscsi warning: $(cat "$ERR")"
 xml d2 | grep -q "bus='scsi'" || die "the disk is not on SCSI"
 
+# A running domain: the tag goes on the running and the persistent
+# definition (a live-only tag would vanish at shutdown), and the user is told
+# the change needs a fresh start.
+ns_define d3 bios "$GUEST_VCPUS" oemkvm.hold=120
+ns_boot_start d3
+ns_wait_output d3
+ok "$OEMKVM" tag d3 --license
+grep -qx 'd3: defined' "$OUT" || die "tag on a running domain did not define: $(cat "$OUT")"
+grep -q "note: domain 'd3' is running: the change takes effect when it is shut down and started again" "$ERR" ||
+        die "no note that the running domain needs a fresh start: $(cat "$ERR")"
+virsh metadata d3 urn:oemkvm:domain:1 --live | grep -q '<license/>' || die "the running domain lacks the tag"
+virsh metadata d3 urn:oemkvm:domain:1 --config | grep -q '<license/>' || die "the persistent definition lacks the tag"
+xml d3 | grep -q "file=$STORE/msdm.bin" || die "the persistent definition of the running domain is not patched"
+virsh destroy d3 >/dev/null
+
 # Errors: one line each; usage errors exit 2.
 fails "$OEMKVM" apply nosuch
 grep -q "domain 'nosuch'" "$ERR" || die "unknown domain: $(cat "$ERR")"
@@ -102,4 +118,4 @@ done
 set +e; "$OEMKVM" apply >"$OUT" 2>"$ERR"; rc=$?; set -e
 [ $rc -eq 2 ] || die "'oemkvm apply' without domains exited $rc, want 2"
 
-note "tag, apply, --dry-run, --all, rollback, --remove and the vioscsi warning against a real libvirtd"
+note "tag, apply, --dry-run, --all, rollback, --remove, a running domain and the vioscsi warning against a real libvirtd"
