@@ -46,7 +46,7 @@ int cmd_apply(int argc, char **argv)
         bool all = false, dry_run = false;
         struct oemkvm_ctx *ctx = NULL;
         virConnectPtr conn = NULL;
-        int c, failed = 0, r;
+        int c, failed = 0;
 
         while ((c = getopt_long(argc, argv, "c:nh", options, NULL)) >= 0)
                 switch (c) {
@@ -68,11 +68,9 @@ int cmd_apply(int argc, char **argv)
         if (all == (optind < argc))
                 return tool_usage_error("apply", apply_usage);
 
-        r = oemkvm_ctx_new(NULL, &ctx);
-        if (r < 0) {
-                tool_report(NULL, r);
+        ctx = tool_ctx_new(NULL);
+        if (!ctx)
                 return 1;
-        }
         conn = virt_connect(uri, true);
         if (!conn) {
                 oemkvm_ctx_free(ctx);

@@ -110,16 +110,11 @@ int cmd_patch(int argc, char **argv)
                 return 1;
         }
 
-        r = oemkvm_ctx_new(NULL, &ctx);
-        if (r >= 0 && store) {
-                r = oemkvm_ctx_set_store_dir(ctx, store);
-                if (r < 0) {
-                        tool_error("--store '%s': give an absolute directory", store);
-                        goto out;
-                }
-        }
-        if (r < 0) {
-                tool_error("%s", strerror(-r));
+        ctx = tool_ctx_new(NULL);
+        if (!ctx)
+                goto out;
+        if (store && oemkvm_ctx_set_store_dir(ctx, store) < 0) {
+                tool_error("--store '%s': give an absolute directory", store);
                 goto out;
         }
 

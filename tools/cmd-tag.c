@@ -188,11 +188,9 @@ int cmd_tag(int argc, char **argv)
                 }
         }
 
-        r = oemkvm_ctx_new(NULL, &ctx);
-        if (r < 0) {
-                tool_report(NULL, r);
+        ctx = tool_ctx_new(NULL);
+        if (!ctx)
                 goto out;
-        }
         conn = virt_connect(uri, true);
         if (!conn)
                 goto out;
