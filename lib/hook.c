@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 
 #include "internal.h"
+#include "patch-priv.h"
 
 /* One call from libvirt: `NAME OP SUBOP EXTRA`, the domain XML on stdin. */
 struct hook_call {
@@ -230,11 +231,11 @@ static int refuse_unpatched(const struct hook_call *c)
  */
 static int hook_prepare(const struct hook_call *c, char **ret_out)
 {
-        struct oemkvm_patch_result res = {};
         struct oemkvm_error sub = {}, store_err = {};
         struct qemu_cred cred = {};
         char **files = NULL;
         bool needs_store = false;
+        unsigned flags;
         int r, r_store;
 
         /* Before the verdict: the engine checks the dump files exist. */
@@ -242,21 +243,15 @@ static int hook_prepare(const struct hook_call *c, char **ret_out)
         if (r_store >= 0)
                 r_store = store_refresh(c->ctx, cred.gid, &store_err);
 
-        r = oemkvm_patch(c->ctx, c->xml, c->len, &res, &sub);
+        r = patch_verify(c->ctx, c->xml, c->len, &flags, &files, &sub);
         if (r < 0) {
                 r = fail_domain(c, r, &sub);
                 goto out;
         }
-        if (!(res.flags & OEMKVM_PATCH_TAGGED))
+        if (!(flags & OEMKVM_PATCH_TAGGED))
                 goto out;       /* the namespace appeared, but not as a tag */
-        if (res.flags & OEMKVM_PATCH_CHANGED) {
+        if (flags & OEMKVM_PATCH_CHANGED) {
                 r = refuse_unpatched(c);
-                goto out;
-        }
-
-        r = oemkvm_patch_files(c->xml, c->len, &files, &sub);
-        if (r < 0) {
-                r = fail_domain(c, r, &sub);
                 goto out;
         }
         for (char **f = files; *f; f++)
@@ -279,7 +274,6 @@ out:
         if (r >= 0)
                 *ret_out = NULL;
         oemkvm_strv_free(files);
-        oemkvm_patch_result_clear(&res);
         qemu_cred_clear(&cred);
         return r < 0 ? r : 0;
 }

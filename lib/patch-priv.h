@@ -36,6 +36,14 @@ struct patch {
 int patch_load(struct patch *p, const char *xml, size_t len);
 void patch_done(struct patch *p);
 
+/*
+ * The hook's question in one parse (patch.c): the engine's verdict, flags as
+ * oemkvm_patch gives them, and — when the definition needs no change — the
+ * license files it makes QEMU read (as oemkvm_patch_files; NULL otherwise).
+ */
+int patch_verify(const struct oemkvm_ctx *ctx, const char *xml, size_t len,
+                 unsigned *ret_flags, char ***ret_files, struct oemkvm_error *err);
+
 /* ---- the record (patch-state.c) */
 
 /* The old record's entry `kind` whose attribute key equals value (key

@@ -208,6 +208,29 @@ OEMKVM_EXPORT int oemkvm_patch(const struct oemkvm_ctx *ctx, const char *xml, si
         return r < 0 ? r : 0;
 }
 
+int patch_verify(const struct oemkvm_ctx *ctx, const char *xml, size_t len,
+                 unsigned *ret_flags, char ***ret_files, struct oemkvm_error *err)
+{
+        struct patch p = { .ctx = ctx, .err = err };
+        char **files = NULL;
+        int r;
+
+        r = patch_load(&p, xml, len);
+        if (r == 0)
+                r = patch_run(&p);
+        /* Unchanged: the tree is still the input, record included. */
+        if (r >= 0 && !p.changed)
+                r = patch_license_files(&p, &files);
+        if (r == -ENOMEM && err && !err->message[0])
+                oemkvm_error_set(err, r, "out of memory checking the domain XML");
+        patch_done(&p);
+        if (r < 0)
+                return r;
+        *ret_flags = p.flags | (p.changed ? OEMKVM_PATCH_CHANGED : 0);
+        *ret_files = files;
+        return 0;
+}
+
 OEMKVM_EXPORT void oemkvm_patch_result_clear(struct oemkvm_patch_result *res)
 {
         if (!res)
