@@ -45,7 +45,7 @@ int main(int argc, char **argv)
                         int in = open(argv[2], O_RDONLY | O_CLOEXEC);
                         int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
 
-                        if (in < 0 || devnull < 0 || dup2(in, 0) < 0 || dup2(devnull, 1) < 0)
+                        if (in < 0 || devnull < 0 || dup2(in, 0) < 0 || dup2(devnull, 1) < 0 || dup2(devnull, 2) < 0)
                                 _exit(127);
                         execv(argv[3], argv + 3);
                         _exit(127);

@@ -23,8 +23,8 @@
 
 #include "oemkvm.h"
 
-/* The soname the Makefile links; RUNPATH points at $(LIBDIR). */
-#define LIBOEMKVM "liboemkvm.so.0"
+/* The library of this very version (config.h); RUNPATH points at $(PKGLIBDIR). */
+#define LIBOEMKVM OEMKVM_LIB_NAME
 
 static int read_all(int fd, char **ret, size_t *ret_len)
 {
