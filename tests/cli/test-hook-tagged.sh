@@ -78,3 +78,14 @@ grep -q /srv/elsewhere "$T/stdout" && die "migrate left a foreign path"
 rm "$ROOT/sys"
 run_fail env OEMKVM_STORE_DIR="$T/empty" "$HOOK" win11 migrate begin - <"$T/patched.xml"
 expect_one_line "domain 'win11' cannot run on this host"
+
+# An entity bomb in a tagged definition: refused at its DOCTYPE with one
+# line, before anything is expanded.
+{
+        printf '<!DOCTYPE domain [<!ENTITY a "'
+        head -c 1048576 /dev/zero | tr '\0' x
+        printf '">]>\n'
+        sed "s|<name>win11</name>|<name>\\&a;\\&a;\\&a;</name>|" "$T/tagged.xml"
+} >"$T/bomb.xml"
+run_fail "$HOOK" win11 prepare begin - <"$T/bomb.xml"
+expect_one_line "domain 'win11': domain XML: line 1: a DOCTYPE is not accepted"
