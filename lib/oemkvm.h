@@ -318,7 +318,9 @@ bool oemkvm_xml_is_tagged(const char *xml, size_t len);
  *    its tag and QEMU's user can read every file it names;
  *  - migrate begin / restore begin: the path filter of
  *    oemkvm_patch_relocate;
- *  - anything else, and any untagged domain: nothing.
+ *  - anything else, and any domain without an <oemkvm:config> in its
+ *    <metadata> (one that only mentions the namespace, or keeps a record
+ *    after the user removed the tag): nothing, and nothing is written.
  * On success *ret_out is the XML libvirt must use instead (malloc'd), or
  * NULL for "print nothing" (libvirt reads empty output as unchanged).  A
  * refusal is a negative errno and one line in err naming the domain and

@@ -11,7 +11,9 @@
 #include "domain/domain.h"
 #include "domain/engine.h"
 
-static int patch_load(struct patch *p, const char *xml, size_t len)
+/* Parses and finds the tag and the record; errors only for XML that is
+ * not a domain. */
+static int patch_parse(struct patch *p, const char *xml, size_t len)
 {
         xmlNode *root;
         int r;
@@ -26,16 +28,31 @@ static int patch_load(struct patch *p, const char *xml, size_t len)
                                         (const char *)root->name);
         p->domain = root;
         p->metadata = xml_child(root, NULL, "metadata");
+        p->config = xml_child(p->metadata, OEMKVM_NS_CONFIG, "config");
+        p->record = xml_child(p->metadata, OEMKVM_NS_STATE, "state");
+        return 0;
+}
 
-        xml_foreach(m, p->metadata, OEMKVM_NS_CONFIG, NULL) {
+/* Anything else in the tag's namespace inside <metadata> is a tag gone wrong. */
+static int check_metadata(struct patch *p)
+{
+        xml_foreach(m, p->metadata, OEMKVM_NS_CONFIG, NULL)
                 if (!xml_is(m, OEMKVM_NS_CONFIG, "config"))
                         return oemkvm_error_set(p->err, -EINVAL,
                                                 "<metadata> holds <%s> in namespace %s; the oemkvm tag is <oemkvm:config> with <oemkvm:%s/> inside it",
                                                 (const char *)m->name, OEMKVM_NS_CONFIG, (const char *)m->name);
-                if (!p->config)
-                        p->config = m;
-        }
-        p->record = xml_child(p->metadata, OEMKVM_NS_STATE, "state");
+        return 0;
+}
+
+/* 0: something to do, 1: neither a tag nor a record. */
+static int patch_load(struct patch *p, const char *xml, size_t len)
+{
+        int r = patch_parse(p, xml, len);
+
+        if (r >= 0)
+                r = check_metadata(p);
+        if (r < 0)
+                return r;
         return p->config || p->record ? 0 : 1;
 }
 
@@ -191,25 +208,55 @@ OEMKVM_EXPORT int oemkvm_patch(const struct oemkvm_ctx *ctx, const char *xml, si
         return r < 0 ? r : 0;
 }
 
-int patch_verify(const struct oemkvm_ctx *ctx, const char *xml, size_t len,
-                 unsigned *ret_flags, char ***ret_files, struct oemkvm_error *err)
+int patch_open(const char *xml, size_t len, struct patch **ret, struct oemkvm_error *err)
 {
-        struct patch p = { .ctx = ctx, .err = err };
+        struct patch *p = calloc(1, sizeof(*p));
+        int r;
+
+        if (!p)
+                return oemkvm_error_set(err, -ENOMEM, "out of memory reading the domain XML");
+        p->err = err;
+        r = patch_parse(p, xml, len);
+        if (r < 0) {
+                patch_free(p);
+                return r;
+        }
+        *ret = p;
+        return 0;
+}
+
+bool patch_tagged(const struct patch *p)
+{
+        return p->config != NULL;
+}
+
+void patch_free(struct patch *p)
+{
+        if (!p)
+                return;
+        patch_done(p);
+        free(p);
+}
+
+int patch_verify(const struct oemkvm_ctx *ctx, struct patch *p, unsigned *ret_flags, char ***ret_files,
+                 struct oemkvm_error *err)
+{
         char **files = NULL;
         int r;
 
-        r = patch_load(&p, xml, len);
-        if (r == 0)
-                r = patch_run(&p);
+        p->ctx = ctx;
+        p->err = err;
+        r = check_metadata(p);
+        if (r >= 0)
+                r = patch_run(p);
         /* Unchanged: the tree is still the input, record included. */
-        if (r >= 0 && !p.changed)
-                r = patch_license_files(&p, &files);
+        if (r >= 0 && !p->changed)
+                r = patch_license_files(p, &files);
         if (r == -ENOMEM && err && !err->message[0])
                 oemkvm_error_set(err, r, "out of memory checking the domain XML");
-        patch_done(&p);
         if (r < 0)
                 return r;
-        *ret_flags = p.flags | (p.changed ? OEMKVM_PATCH_CHANGED : 0);
+        *ret_flags = p->flags | (p->changed ? OEMKVM_PATCH_CHANGED : 0);
         *ret_files = files;
         return 0;
 }

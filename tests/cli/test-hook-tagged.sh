@@ -23,6 +23,17 @@ export OEMKVM_SYSROOT OEMKVM_STORE_DIR
 
 sed "s|<metadata>|<metadata>$TAG|" "$XML" >"$T/tagged.xml"
 
+# The namespace mentioned outside a tag (a description, a leftover record
+# of a domain the user untagged): the start goes on and nothing is written.
+sed "s|<metadata>|<metadata><s:state xmlns:s=\"urn:oemkvm:state:1\"><s:license dir=\"/nowhere\"/></s:state>|" "$XML" |
+        sed "s|<name>win11</name>|&<description>tag me with urn:oemkvm:domain:1</description>|" >"$T/mention.xml"
+for args in "prepare begin -" "migrate begin -" "restore begin -" "release end -"; do
+        # shellcheck disable=SC2086
+        run_ok env OEMKVM_STORE_DIR="$T/untouched" "$HOOK" win11 $args <"$T/mention.xml"
+        [ ! -s "$T/stdout" ] && [ ! -s "$T/stderr" ] || die "hook $args printed for an untagged domain: $(cat "$T/stdout" "$T/stderr")"
+done
+[ ! -e "$T/untouched" ] || die "the hook wrote the store for a domain that is not tagged"
+
 # Transient (no persistent definition): refused, with the way forward.
 run_fail "$HOOK" win11 prepare begin - <"$T/tagged.xml"
 expect_one_line "domain 'win11' is tagged for oemkvm but is being started as a transient domain"

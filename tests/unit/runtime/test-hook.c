@@ -369,19 +369,39 @@ TEST(relocate_filter)
         oemkvm_ctx_free(ctx);
 }
 
+/*
+ * Mentioning the tag's namespace is not a tag: only an <oemkvm:config> in
+ * <metadata> makes the hook do anything.  Nothing is written (no store
+ * directory, no refresh) and every operation lets the domain go on.
+ */
 TEST(namespace_without_a_tag)
 {
+        static const char *const xmls[] = {
+                "<domain type='kvm'><name>win11</name>"
+                "<description>tag it with urn:oemkvm:domain:1 later</description></domain>",
+                /* in <metadata>, but not the config element */
+                "<domain type='kvm'><name>win11</name><metadata>"
+                "<o:license xmlns:o='urn:oemkvm:domain:1'/></metadata></domain>",
+                /* a config element outside <metadata> */
+                "<domain type='kvm'><name>win11</name>"
+                "<o:config xmlns:o='urn:oemkvm:domain:1'><o:license/></o:config></domain>",
+                /* a leftover record: the user took the tag away */
+                "<domain type='kvm'><name>win11</name><metadata>"
+                "<s:state xmlns:s='urn:oemkvm:state:1'><s:license dir='/nowhere'/></s:state></metadata>"
+                "<description>urn:oemkvm:domain:1</description></domain>",
+        };
         char *root = make_root(true, true), *store = join(root, "store");
         struct oemkvm_ctx *ctx = make_ctx(root, store);
-        const char *xml = "<domain type='kvm'><name>win11</name>"
-                          "<description>tag it with urn:oemkvm:domain:1 later</description></domain>";
         struct oemkvm_error err;
+        struct stat st;
         char *out;
 
-        CHECK_INT(run(ctx, "prepare", "begin", xml, &out, &err), 0);
-        CHECK(out == NULL);
-        CHECK_INT(run(ctx, "migrate", "begin", xml, &out, &err), 0);
-        CHECK(out == NULL);
+        for (size_t x = 0; x < sizeof(xmls) / sizeof(xmls[0]); x++)
+                for (size_t i = 0; i < sizeof(every_op) / sizeof(every_op[0]); i++) {
+                        CHECK_INT(run(ctx, every_op[i][0], every_op[i][1], xmls[x], &out, &err), 0);
+                        CHECK(out == NULL);
+                }
+        CHECK(stat(store, &st) < 0 && errno == ENOENT);
         free(store);
         free(root);
         oemkvm_ctx_free(ctx);
