@@ -171,8 +171,6 @@ int patch_scsi_controller(struct patch *p, bool apply)
         const xmlNode *old = state_find(p, "controller", NULL, NULL);
         xmlNode *first = NULL;
 
-        if (old && state_is_user(old))
-                return apply ? state_keep(p, old) : 0;
         if (old) {
                 const char *index = xml_attr(old, "index");
                 xmlNode *c = NULL;
@@ -180,11 +178,14 @@ int patch_scsi_controller(struct patch *p, bool apply)
                 xml_foreach(d, devices, NULL, "controller")
                         if (!c && is_scsi_controller(d) && index && !strcmp(controller_index(d), index))
                                 c = d;
-                if (!c)
-                        return 0;
-                if (!xml_attr_is(c, "model", "virtio-scsi"))
+                /* Deleted: its record goes, and the definition is looked at
+                 * afresh below — in this pass, so the next one agrees. */
+                if (c && state_is_user(old))
+                        return apply ? state_keep(p, old) : 0;
+                if (c && !xml_attr_is(c, "model", "virtio-scsi"))
                         return apply ? state_user(p, old, "index", index) : 0;
-                return apply ? state_keep(p, old) : revert_controller(p, old, c);
+                if (c)
+                        return apply ? state_keep(p, old) : revert_controller(p, old, c);
         }
         if (!apply || !any_scsi_disk(p))
                 return 0;

@@ -184,6 +184,84 @@ static int patch_str(const struct oemkvm_ctx *ctx, const char *xml, struct oemkv
         return oemkvm_patch(ctx, xml, strlen(xml), res, err);
 }
 
+/* The same XML without the n-th element for which pick() is true, or NULL
+ * when there are fewer. */
+static bool is_device(const xmlNode *n)
+{
+        return n->type == XML_ELEMENT_NODE && n->parent && xml_is(n->parent, NULL, "devices");
+}
+
+static bool is_qemu_arg(const xmlNode *n)
+{
+        return xml_is(n, OEMKVM_NS_QEMU, "arg");
+}
+
+static xmlNode *nth(xmlNode *n, bool (*pick)(const xmlNode *), size_t *i)
+{
+        for (; n; n = n->next) {
+                xmlNode *found;
+
+                if (n->type != XML_ELEMENT_NODE)
+                        continue;
+                if (pick(n) && (*i)-- == 0)
+                        return n;
+                found = nth(n->children, pick, i);
+                if (found)
+                        return found;
+        }
+        return NULL;
+}
+
+static char *without_nth(const char *xml, bool (*pick)(const xmlNode *), size_t i)
+{
+        xmlDoc *doc = NULL;
+        xmlNode *victim;
+        char *out = NULL;
+        size_t len;
+
+        if (xml_parse(xml, strlen(xml), "test input", &doc, NULL) < 0)
+                abort();
+        victim = nth(xmlDocGetRootElement(doc), pick, &i);
+        if (victim) {
+                xml_remove(victim);
+                if (xml_serialize(doc, xml, strlen(xml), &out, &len) < 0)
+                        abort();
+        }
+        xmlFreeDoc(doc);
+        return out;
+}
+
+/*
+ * A user deletes a device (or one of the <qemu:arg>s) from a patched
+ * definition: whatever the engine makes of it, it must make it in one
+ * pass — patching its output again changes nothing.
+ */
+static void check_deletions(const struct oemkvm_ctx *ctx, const char *name, const char *patched)
+{
+        static bool (*const picks[])(const xmlNode *) = { is_device, is_qemu_arg };
+
+        for (size_t k = 0; k < sizeof(picks) / sizeof(picks[0]); k++)
+                for (size_t i = 0;; i++) {
+                        struct oemkvm_patch_result once = {}, twice = {};
+                        struct oemkvm_error err;
+                        char *edited = without_nth(patched, picks[k], i);
+
+                        if (!edited)
+                                break;
+                        if (patch_str(ctx, edited, &once, &err) == 0) {
+                                CHECK_INT(patch_str(ctx, once.xml, &twice, &err), 0);
+                                if (twice.xml && (strcmp(once.xml, twice.xml) || (twice.flags & OEMKVM_PATCH_CHANGED))) {
+                                        fprintf(stderr, "%s: without %s #%zu, a second pass changes\n%s\ninto\n%s\n",
+                                                name, k ? "<qemu:arg>" : "device", i, once.xml, twice.xml);
+                                        check_failures++;
+                                }
+                        }
+                        oemkvm_patch_result_clear(&once);
+                        oemkvm_patch_result_clear(&twice);
+                        free(edited);
+                }
+}
+
 static void run_case(const struct oemkvm_ctx *ctx, const char *name)
 {
         bool regen = getenv("OEMKVM_REGENERATE") && !strcmp(getenv("OEMKVM_REGENERATE"), "1");
@@ -226,6 +304,7 @@ static void run_case(const struct oemkvm_ctx *ctx, const char *name)
         CHECK_INT(patch_str(ctx, res.xml, &again, &err), 0);
         CHECK_STR(again.xml, res.xml);
         CHECK(!(again.flags & OEMKVM_PATCH_CHANGED));
+        check_deletions(ctx, name, res.xml);
 
         /* Exact revert: untagging the output gives what untagging the
          * input gives (for an input without a record: the input itself). */
