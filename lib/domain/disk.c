@@ -66,9 +66,13 @@ static int switch_disk(struct patch *p, xmlNode *disk, xmlNode *target, const ch
 
 static int revert_disk(struct patch *p, const xmlNode *old, xmlNode *disk, xmlNode *target)
 {
-        const char *was_target = xml_attr(old, "was-target");
+        const char *was_bus, *was_target;
+        int r;
 
-        if (xml_attr_set(target, "bus", xml_attr(old, "was-bus")) < 0)
+        if ((r = state_get(p, old, "was-bus", STATE_BUS, &was_bus)) < 0 ||
+            (r = state_get(p, old, "was-target", STATE_TARGET, &was_target)) < 0)
+                return r;
+        if (xml_attr_set(target, "bus", was_bus) < 0)
                 return -ENOMEM;
         if (was_target && !patch_target_used(p, was_target) && xml_attr_set(target, "dev", was_target) < 0)
                 return -ENOMEM;
@@ -153,6 +157,9 @@ static xmlNode *add_controller(struct patch *p)
 
 static int revert_controller(struct patch *p, const xmlNode *old, xmlNode *c)
 {
+        const char *was_model;
+        int r;
+
         if (xml_attr_is(old, "added", "yes")) {
                 /* Controllers serving the user's own SCSI devices stay. */
                 if (!any_scsi_disk(p)) {
@@ -161,8 +168,11 @@ static int revert_controller(struct patch *p, const xmlNode *old, xmlNode *c)
                 }
                 return 0;
         }
+        r = state_get(p, old, "was-model", STATE_MODEL_OR_EMPTY, &was_model);
+        if (r < 0)
+                return r;
         patch_touch(p);
-        return xml_attr_set(c, "model", xml_attr_is(old, "was-model", "") ? NULL : xml_attr(old, "was-model"));
+        return xml_attr_set(c, "model", was_model && *was_model ? was_model : NULL);
 }
 
 int patch_scsi_controller(struct patch *p, bool apply)

@@ -49,6 +49,24 @@ int state_user(struct patch *p, const xmlNode *old, const char *key, const char 
 /* Writes the new record in place of the old one when they differ. */
 int state_commit(struct patch *p);
 
+/* What a record value must look like before a revert writes it back into
+ * the definition: the record sits in the domain XML, where anyone who
+ * edits the definition can edit it too. */
+enum state_grammar {
+        STATE_BUS,              /* a libvirt disk bus: sata, ide, … */
+        STATE_TARGET,           /* a disk target name: hdc, sdb, vda, … */
+        STATE_MODEL,            /* a device model name: e1000e, lsilogic, … */
+        STATE_MODEL_OR_EMPTY,   /* the same, or "" for "there was none" */
+        STATE_COUNT,            /* a topology count, 1…4096 */
+        STATE_ARG,              /* a QEMU argument: printable, one line */
+};
+/*
+ * The attribute's value (NULL when absent) if it fits the grammar; else
+ * -EINVAL with one line naming the entry, the value and the fix.
+ */
+int state_get(struct patch *p, const xmlNode *entry, const char *attr, enum state_grammar g,
+              const char **ret);
+
 /* ---- helpers on the definition (helpers.c) */
 
 /* <devices>, created when missing: call only to add a device. */

@@ -126,7 +126,17 @@ static int revert(struct patch *p, const xmlNode *old, xmlNode *cpu, xmlNode *to
 {
         const char *added = xml_attr(old, "added"), *was_vcpus = xml_attr(old, "vcpus");
         bool stale = !was_vcpus || vcpus != strtoul(was_vcpus, NULL, 10);
+        const char *was[ARRAY_SIZE(topo_attrs)];
 
+        for (size_t i = 0; i < ARRAY_SIZE(topo_attrs); i++) {
+                char key[32];
+                int r;
+
+                snprintf(key, sizeof(key), "was-%s", topo_attrs[i]);
+                r = state_get(p, old, key, STATE_COUNT, &was[i]);
+                if (r < 0)
+                        return r;
+        }
         patch_touch(p);
         /* Restoring a topology made for another vCPU count would leave a
          * definition libvirt refuses: drop ours instead. */
@@ -136,13 +146,9 @@ static int revert(struct patch *p, const xmlNode *old, xmlNode *cpu, xmlNode *to
                         xml_remove(cpu);
                 return 0;
         }
-        for (size_t i = 0; i < ARRAY_SIZE(topo_attrs); i++) {
-                char key[32];
-
-                snprintf(key, sizeof(key), "was-%s", topo_attrs[i]);
-                if (xml_attr_set(topo, topo_attrs[i], xml_attr(old, key)) < 0)
+        for (size_t i = 0; i < ARRAY_SIZE(topo_attrs); i++)
+                if (xml_attr_set(topo, topo_attrs[i], was[i]) < 0)
                         return -ENOMEM;
-        }
         return 0;
 }
 
