@@ -239,12 +239,20 @@ enum {
         OEMKVM_PATCH_BUS_SWITCHED     = 1 << 2, /* a disk moved to SCSI: vioscsi warning */
         OEMKVM_PATCH_USER_KEPT        = 1 << 3, /* a value oemkvm set was edited by the user; now theirs */
         OEMKVM_PATCH_RESERVED         = 1 << 4, /* the tag has <oemkvm:gvt>: reserved, not acted on yet */
+        OEMKVM_PATCH_PATCHED          = 1 << 5, /* a tagged feature changed the definition */
+        OEMKVM_PATCH_REVERTED         = 1 << 6, /* a feature no longer tagged was reverted */
 };
 
 struct oemkvm_patch_result {
         char *xml;                      /* malloc'd, NUL-terminated; the input bytes when unchanged */
         size_t len;
         unsigned flags;
+        /* With CHANGED: what was done, one line for a person, e.g. "patched
+         * license, topology; reverted virtio"; NULL otherwise. */
+        char *summary;
+        /* NULL-terminated lines a person should read (a user's arg kept or
+         * taken over, the topology following <vcpu>); NULL when none. */
+        char **notes;
 };
 
 /*

@@ -29,8 +29,14 @@ struct patch {
         xmlNode *config;        /* <oemkvm:config>; NULL when untagged */
         xmlNode *record;        /* the input's record; NULL when none */
         xmlNode *new_record;    /* the record this run writes, unlinked until committed */
-        bool changed;           /* the definition itself was edited */
+        bool changed;           /* the definition (record included) was edited */
+        unsigned edits;         /* edits outside the record */
+        unsigned user_marks;    /* values marked as the user's */
+        unsigned follows;       /* record updates that follow the user's own edit */
         unsigned flags;
+        char **notes;           /* what a person should read about this run */
+        size_t n_notes;
+        char *summary;          /* what was done, once the run changed something */
 };
 
 /* ---- the record (record.c) */
@@ -79,7 +85,11 @@ int patch_free_sd(struct patch *p, char ret[static 8]);
 static inline void patch_touch(struct patch *p)
 {
         p->changed = true;
+        p->edits++;
 }
+/* Adds one line for the person running oemkvm (what was kept, adopted,
+ * followed); -ENOMEM. */
+int patch_note(struct patch *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* -EINVAL unless path is absolute, has no ".." component and (when
  * no_comma) no comma; the message names what and the fix. */
 int domain_check_path(const char *what, const char *path, bool no_comma, struct oemkvm_error *err);
@@ -89,7 +99,8 @@ int domain_check_path(const char *what, const char *path, bool no_comma, struct 
 struct edition {
         const char *name;       /* as in <oemkvm:topology edition=…> */
         const char *label;      /* as Microsoft names it */
-        unsigned cores;         /* the most cores it uses */
+        unsigned sockets;       /* the most sockets it uses */
+        unsigned cores;         /* the most cores it uses, all sockets together */
 };
 const struct edition *edition_find(const char *name);
 /* The i-th edition, NULL past the end: for lists in messages. */

@@ -4,6 +4,7 @@
  * target names, and the grammar of the paths a tag may name.  Features call
  * down into this file; it calls no feature.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -21,6 +22,26 @@ xmlNode *patch_devices(struct patch *p)
                 patch_touch(p);
         }
         return d;
+}
+
+int patch_note(struct patch *p, const char *fmt, ...)
+{
+        char **notes = realloc(p->notes, (p->n_notes + 2) * sizeof(char *));
+        va_list ap;
+        int r;
+
+        if (!notes)
+                return -ENOMEM;
+        p->notes = notes;
+        va_start(ap, fmt);
+        r = vasprintf(&notes[p->n_notes], fmt, ap);
+        va_end(ap);
+        if (r < 0) {
+                notes[p->n_notes] = NULL;
+                return -ENOMEM;
+        }
+        notes[++p->n_notes] = NULL;
+        return 0;
 }
 
 bool patch_target_used(const struct patch *p, const char *dev)

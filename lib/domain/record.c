@@ -88,8 +88,10 @@ int state_keep(struct patch *p, const xmlNode *entry)
 
 int state_user(struct patch *p, const xmlNode *old, const char *key, const char *value)
 {
-        if (!state_is_user(old))
+        if (!state_is_user(old)) {
                 p->flags |= OEMKVM_PATCH_USER_KEPT;
+                p->user_marks++;
+        }
         if (!key)
                 return state_add(p, (const char *)old->name, "owner", "user", NULL) ? 0 : -ENOMEM;
         return state_add(p, (const char *)old->name, key, value, "owner", "user", NULL) ? 0 : -ENOMEM;
@@ -107,13 +109,21 @@ int state_commit(struct patch *p)
         if (empty) {
                 xmlFreeNode(rec);
                 xml_remove(p->record);
+                rec = NULL;
+                /* Untagged and nothing left to record: a <metadata> that
+                 * held only oemkvm's goes with it. */
+                if (!p->config && !xml_child(p->metadata, NULL, NULL)) {
+                        xml_remove(p->metadata);
+                        p->metadata = NULL;
+                }
         } else if (p->record) {
                 xml_insert_after(p->record, rec);
                 xml_remove(p->record);
         } else
                 xml_append(p->metadata, rec);
-        p->record = NULL;
-        patch_touch(p);
+        /* From here on the record is the one written. */
+        p->record = rec;
+        p->changed = true;
         return 0;
 }
 

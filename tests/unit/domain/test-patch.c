@@ -162,6 +162,16 @@ static void drop_addresses(xmlNode *n)
         }
 }
 
+/* libvirt keeps an empty <metadata/> when its last element goes (virsh
+ * metadata --remove); the engine drops one that held only its own. */
+static void drop_empty_metadata(xmlNode *domain)
+{
+        xmlNode *m = xml_child(domain, NULL, "metadata");
+
+        if (m && !xml_child(m, NULL, NULL))
+                xml_remove(m);
+}
+
 static bool same_xml(const char *a, const char *b)
 {
         xmlDoc *da = NULL, *db = NULL;
@@ -171,6 +181,8 @@ static bool same_xml(const char *a, const char *b)
                 abort();
         drop_addresses(xmlDocGetRootElement(da));
         drop_addresses(xmlDocGetRootElement(db));
+        drop_empty_metadata(xmlDocGetRootElement(da));
+        drop_empty_metadata(xmlDocGetRootElement(db));
         eq = xml_equal(xmlDocGetRootElement(da), xmlDocGetRootElement(db));
         xmlFreeDoc(da);
         xmlFreeDoc(db);
@@ -368,12 +380,28 @@ TEST(flags)
         struct oemkvm_error err;
         char *in = read_case("win11-uefi", "in.xml"), *edit = read_case("user-edit", "in.xml");
         char *untagged = read_case("untagged", "in.xml"), *gvt = read_case("gvt-reserved", "in.xml");
+        char *follow = read_case("vcpus-follow-libvirt9", "in.xml"), *revert = read_case("revert-all", "in.xml");
 
         CHECK_INT(patch_str(ctx, in, &res, &err), 0);
-        CHECK_INT(res.flags, OEMKVM_PATCH_CHANGED | OEMKVM_PATCH_TAGGED | OEMKVM_PATCH_BUS_SWITCHED);
+        CHECK_INT(res.flags, OEMKVM_PATCH_CHANGED | OEMKVM_PATCH_TAGGED | OEMKVM_PATCH_BUS_SWITCHED |
+                             OEMKVM_PATCH_PATCHED);
+        CHECK_STR(res.summary, "patched license, topology, virtio");
+        CHECK(res.notes == NULL);
         oemkvm_patch_result_clear(&res);
         CHECK_INT(patch_str(ctx, edit, &res, &err), 0);
         CHECK_INT(res.flags, OEMKVM_PATCH_CHANGED | OEMKVM_PATCH_TAGGED | OEMKVM_PATCH_USER_KEPT);
+        CHECK_STR(res.summary, "marked a value as the user's in topology, virtio");
+        oemkvm_patch_result_clear(&res);
+        CHECK_INT(patch_str(ctx, follow, &res, &err), 0);
+        CHECK_INT(res.flags, OEMKVM_PATCH_CHANGED | OEMKVM_PATCH_TAGGED | OEMKVM_PATCH_PATCHED);
+        CHECK_STR(res.summary, "patched topology");
+        CHECK(res.notes && res.notes[0] && !res.notes[1]);
+        CHECK_STR(res.notes ? res.notes[0] : NULL,
+                  "topology follows the new maximum of 8 vCPUs: 1 socket × 8 cores × 1 thread");
+        oemkvm_patch_result_clear(&res);
+        CHECK_INT(patch_str(ctx, revert, &res, &err), 0);
+        CHECK_INT(res.flags, OEMKVM_PATCH_CHANGED | OEMKVM_PATCH_REVERTED);
+        CHECK_STR(res.summary, "reverted license, topology, virtio");
         oemkvm_patch_result_clear(&res);
         CHECK_INT(patch_str(ctx, untagged, &res, &err), 0);
         CHECK_INT(res.flags, 0);
@@ -386,6 +414,8 @@ TEST(flags)
         free(edit);
         free(untagged);
         free(gvt);
+        free(follow);
+        free(revert);
         oemkvm_ctx_free(ctx);
 }
 

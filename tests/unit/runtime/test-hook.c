@@ -407,7 +407,27 @@ TEST(namespace_without_a_tag)
         oemkvm_ctx_free(ctx);
 }
 
+/* The topology followed a vCPU change (virt-manager's define under
+ * libvirt 9): only the record is behind, what boots is what the tag asks
+ * for — the start goes on. */
+TEST(record_only_change_starts)
+{
+        char *root = make_root(true, true), *store = join(root, "store");
+        struct oemkvm_ctx *ctx = make_ctx(root, store);
+        size_t len;
+        char *xml = (char *)check_read_file(check_srcpath("tests/patch/vcpus-follow-libvirt9/in.xml"), &len);
+        struct oemkvm_error err;
+        char *out;
+
+        CHECK_INT(run(ctx, "prepare", "begin", xml, &out, &err), 0);
+        CHECK_STR(err.message, "");
+        free(xml);
+        free(store);
+        free(root);
+        oemkvm_ctx_free(ctx);
+}
+
 TESTS(T(is_tagged), T(untagged_does_nothing), T(unpatched_refused_store_refreshed),
       T(transient_refused_with_the_way_forward), T(patched_starts_and_store_is_not_rewritten),
       T(host_without_firmware), T(files_must_be_readable_by_qemu), T(relocate_filter),
-      T(namespace_without_a_tag))
+      T(namespace_without_a_tag), T(record_only_change_starts))
