@@ -90,6 +90,13 @@ static inline void patch_touch(struct patch *p)
 /* Adds one line for the person running oemkvm (what was kept, adopted,
  * followed); -ENOMEM. */
 int patch_note(struct patch *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/*
+ * Reads up to len bytes at off from path without blocking (O_NONBLOCK, and
+ * fstat must say regular file): the number read, or -errno with "<what>
+ * '<path>' …" in err.  For files the user names in the definition.
+ */
+int domain_read_file(const char *what, const char *path, off_t off, void *buf, size_t len,
+                     struct oemkvm_error *err);
 /* -EINVAL unless path is absolute, has no ".." component and (when
  * no_comma) no comma; the message names what and the fix. */
 int domain_check_path(const char *what, const char *path, bool no_comma, struct oemkvm_error *err);
@@ -120,6 +127,29 @@ int patch_disks(struct patch *p, bool apply);
 int patch_scsi_controller(struct patch *p, bool apply);
 int patch_nics(struct patch *p, bool apply);
 int patch_cdrom(struct patch *p, const char *iso);
+
+/* What a license-shaped <qemu:arg> pair the user wrote makes QEMU load
+ * (qemuargs.c); the order of license.c's files. */
+enum license_kind {
+        LICENSE_NONE = -1,
+        LICENSE_MSDM,
+        LICENSE_SLIC,
+        LICENSE_SMBIOS0,
+        LICENSE_SMBIOS1,
+};
+/* Is arg <qemu:arg value="-option"/> (or "--option")? */
+bool qemuarg_option_is(const xmlNode *arg, const char *option);
+/* The SMBIOS type whose fields "-smbios type=N,…" sets; -1 for a file=. */
+int qemuarg_smbios_fields(const char *value);
+/*
+ * The license kind QEMU loads from the pair option/value, reading the file
+ * it names without blocking when the value alone does not tell; for an
+ * SMBIOS type 0/1 file, whether it lacks the structure's final NUL, and
+ * the file (malloc'd).  A file that cannot be read is -errno with one line
+ * in p->err.
+ */
+int qemuarg_judge(struct patch *p, const xmlNode *option, const char *value, int *ret_kind,
+                  bool *ret_missing_nul, char **ret_file);
 
 /* License relocation for migrate/restore (license.c). */
 int patch_license_relocate(struct patch *p);

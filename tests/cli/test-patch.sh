@@ -9,9 +9,7 @@ require_cmd virt-xml-validate libvirt-clients
 
 CASES=$OEMKVM_SRCDIR/tests/patch
 STORE=$T/store
-mkdir -p "$STORE/saved"
-cp "$ROOTS"/thinkpad-smbios3/expected/*.bin "$STORE/"
-cp "$ROOTS"/legacy-smbios2-slic/expected/*.bin "$STORE/saved/"
+"$OEMKVM_SRCDIR/tests/lib/patch-store" "$STORE"
 
 # in.xml with the test's store in place of @STORE@.
 case_input() { sed "s|@STORE@|$STORE|g" "$CASES/$1/in.xml" >"$T/in.xml"; }

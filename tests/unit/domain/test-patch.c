@@ -2,8 +2,9 @@
 /*
  * The patch engine against golden files: tests/patch/<case>/in.xml gives
  * out.xml, or error.txt for a refused definition.  "@STORE@" in them stands
- * for the test's dump directory (copies of a fixture's expected dump, with
- * a saved SLIC-carrying dump in @STORE@/saved).  OEMKVM_REGENERATE=1
+ * for the test's dump directory, made by tests/lib/patch-store (a fixture's
+ * dump, a saved SLIC-carrying one in @STORE@/saved, a hand-made recipe
+ * setup in @STORE@/recipe, a virtio-win ISO).  OEMKVM_REGENERATE=1
  * rewrites the expected files.  Over every case it also checks the
  * properties: output patched again comes back byte-identical, and removing
  * the tag reverts to what the untagged input patches to.
@@ -19,43 +20,19 @@
 
 static char store[4096];
 
-static void copy_file(const char *from, const char *to)
-{
-        size_t len;
-        uint8_t *buf = check_read_file(from, &len);
-        FILE *f = fopen(to, "we");
-
-        if (!f || fwrite(buf, 1, len, f) != len || fclose(f) != 0)
-                abort();
-        free(buf);
-}
-
-static void copy_dump(const char *fixture, const char *to)
-{
-        static const char *const names[] = { "msdm.bin", "slic.bin", "smbios_type_0.bin", "smbios_type_1.bin" };
-        char from[4096], dst[4096];
-        struct stat st;
-
-        for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-                snprintf(from, sizeof(from), "%s/%s", check_srcpath(fixture), names[i]);
-                snprintf(dst, sizeof(dst), "%s/%s", to, names[i]);
-                if (stat(from, &st) == 0)
-                        copy_file(from, dst);
-        }
-}
-
+/* The dump directories the cases name, built by tests/lib/patch-store. */
 static const char *setup_store(void)
 {
-        char saved[4200];
+        char cmd[8400];
 
         if (store[0])
                 return store;
         snprintf(store, sizeof(store), "%s", check_tmpdir());
-        copy_dump("tests/fixtures/roots/thinkpad-smbios3/expected", store);
-        snprintf(saved, sizeof(saved), "%s/saved", store);
-        if (mkdir(saved, 0755) < 0)
+        snprintf(cmd, sizeof(cmd), "'%s' '%s'", check_srcpath("tests/lib/patch-store"), store);
+        if (system(cmd) != 0) {
+                fprintf(stderr, "tests/lib/patch-store failed\n");
                 abort();
-        copy_dump("tests/fixtures/roots/legacy-smbios2-slic/expected", saved);
+        }
         return store;
 }
 
@@ -419,6 +396,50 @@ TEST(flags)
         oemkvm_ctx_free(ctx);
 }
 
+/* What the person is told: which args were taken over, which kept, why a
+ * hand-made type 1 showed nothing. */
+TEST(notes)
+{
+        struct oemkvm_ctx *ctx = new_ctx(setup_store());
+        struct oemkvm_patch_result res = {};
+        struct oemkvm_error err;
+        char *adopt = read_case("adopt-recipe", "in.xml"), *kept = read_case("user-edited-license-arg", "in.xml");
+        char want[8800];
+
+        CHECK_INT(patch_str(ctx, adopt, &res, &err), 0);
+        CHECK_INT(res.flags, OEMKVM_PATCH_CHANGED | OEMKVM_PATCH_TAGGED | OEMKVM_PATCH_PATCHED);
+        CHECK_STR(res.summary, "patched license");
+        CHECK(res.notes && res.notes[0] && res.notes[1] && res.notes[2] && res.notes[3] && !res.notes[4]);
+        if (res.notes && res.notes[0] && res.notes[1] && res.notes[2] && res.notes[3]) {
+                snprintf(want, sizeof(want),
+                         "license: took over your -acpitable 'file=%s/recipe/msdm.bin' (an MSDM): it now names the dump's %s/msdm.bin; removing <oemkvm:license/> puts yours back",
+                         store, store);
+                CHECK_STR(res.notes[0], want);
+                CHECK_CONTAINS(res.notes[1], "took over your -smbios 'file=");
+                CHECK_CONTAINS(res.notes[1], "(an SMBIOS type 0 (BIOS))");
+                CHECK_CONTAINS(res.notes[2], "(an SMBIOS type 1 (system))");
+                snprintf(want, sizeof(want),
+                         "license: your '%s/recipe/smbios_type_1.bin' lacks the SMBIOS structure's final NUL (the 'dmidecode -u | xxd -r -p' recipe drops it), so QEMU glued the next structure onto it: that is why the guest showed no system information",
+                         store);
+                CHECK_STR(res.notes[3], want);
+        }
+        oemkvm_patch_result_clear(&res);
+
+        CHECK_INT(patch_str(ctx, kept, &res, &err), 0);
+        CHECK_INT(res.flags, OEMKVM_PATCH_CHANGED | OEMKVM_PATCH_TAGGED | OEMKVM_PATCH_USER_KEPT);
+        CHECK_STR(res.summary, "marked a value as the user's in license");
+        snprintf(want, sizeof(want),
+                 "license: kept your -acpitable 'file=%s/recipe/msdm.bin' (an MSDM) in place of oemkvm's — no second one is added; delete that pair to get the dump's",
+                 store);
+        CHECK(res.notes && !res.notes[1]);
+        CHECK_STR(res.notes ? res.notes[0] : NULL, want);
+        CHECK(!strstr(res.xml, "file=@STORE@/msdm.bin\"/>"));
+        oemkvm_patch_result_clear(&res);
+        free(adopt);
+        free(kept);
+        oemkvm_ctx_free(ctx);
+}
+
 TEST(files)
 {
         char *out = golden_out("win11-multi"), *native = golden_out("native-slic-table");
@@ -586,5 +607,35 @@ TEST(non_regular_dump_file)
         oemkvm_ctx_free(ctx);
 }
 
-TESTS(T(golden), T(flags), T(files), T(relocate), T(untagged_bytes_and_doctype), T(refusals),
-      T(non_regular_dump_file))
+/* A drivers ISO with a typo, a FIFO, a file that is no ISO: refused with
+ * the fix, whether the CD-ROM is to be added or already there. */
+TEST(drivers_iso_checked)
+{
+        static const struct {
+                const char *iso;
+                const char *message;
+        } cases[] = {
+                { "virtio-wn.iso", "virtio: the drivers ISO '%s/virtio-wn.iso' does not exist — fix <oemkvm:virtio drivers=> ('oemkvm tag DOMAIN --virtio=/path/to/virtio-win.iso'), or leave the ISO out (--virtio)" },
+                { "recipe/fifo.bin", "virtio: the drivers ISO '%s/recipe/fifo.bin' is not a regular file — fix" },
+                { "msdm.bin", "virtio: the drivers ISO '%s/msdm.bin' is not an ISO 9660 image (no CD001 volume descriptor at byte 32769) — point drivers= at the virtio-win ISO" },
+        };
+        struct oemkvm_ctx *ctx = new_ctx(setup_store());
+
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                struct oemkvm_patch_result res = {};
+                struct oemkvm_error err;
+                char xml[8800], want[8800];
+
+                snprintf(xml, sizeof(xml),
+                         "<domain><metadata><o:config xmlns:o='urn:oemkvm:domain:1'><o:virtio drivers='%s/%s'/></o:config></metadata>"
+                         "<devices/></domain>", store, cases[i].iso);
+                snprintf(want, sizeof(want), cases[i].message, store);
+                CHECK_INT(patch_str(ctx, xml, &res, &err) < 0, 1);
+                CHECK_CONTAINS(err.message, want);
+                CHECK(res.xml == NULL);
+        }
+        oemkvm_ctx_free(ctx);
+}
+
+TESTS(T(golden), T(flags), T(notes), T(files), T(relocate), T(untagged_bytes_and_doctype), T(refusals),
+      T(non_regular_dump_file), T(drivers_iso_checked))
