@@ -307,6 +307,20 @@ struct oemkvm_tag {
  */
 int oemkvm_tag_build(const struct oemkvm_tag *tag, char **ret_xml, struct oemkvm_error *err);
 
+/*
+ * A domain definition with its tag set to exactly tag (NULL: removed),
+ * everything else as it was; a <metadata> that held nothing but the tag
+ * goes with it.  1 when the tag changed, 0 when the definition already
+ * carried it (then *ret_xml is a copy of the input).  *ret_xml malloc'd.
+ */
+int oemkvm_tag_set(const struct oemkvm_tag *tag, const char *xml, size_t len, char **ret_xml,
+                   struct oemkvm_error *err);
+
+/* The tag a definition carries (*ret_tag NULL when it has none), its
+ * strings owned by it; free with oemkvm_tag_free(). */
+int oemkvm_tag_get(const char *xml, size_t len, struct oemkvm_tag **ret_tag, struct oemkvm_error *err);
+void oemkvm_tag_free(struct oemkvm_tag *tag);
+
 /* ---------------------------------------------------------------- hook */
 
 /*
