@@ -120,8 +120,10 @@ static int refuse_unpatched(const struct hook_call *c)
                 return oemkvm_error_set(c->err, -ESTALE,
                                         "domain '%s' is tagged for oemkvm but is being started as a transient domain (never defined, as virt-manager's installer does for the first boot), so nothing could patch it — define it with the tag first, run 'sudo oemkvm apply %s', then start it",
                                         c->name, c->name);
+        /* Only apply is sure to help: a running oemkvm-watch saw no define
+         * to act on (the store changed, say, after a firmware update). */
         return oemkvm_error_set(c->err, -ESTALE,
-                                "domain '%s' is tagged for oemkvm but its definition is not patched — run 'sudo oemkvm apply %s' (or start oemkvm-watch) and start it again",
+                                "domain '%s' is tagged for oemkvm but its definition is not patched to match — run 'sudo oemkvm apply %s', then start it again",
                                 c->name, c->name);
 }
 

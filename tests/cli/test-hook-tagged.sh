@@ -43,7 +43,7 @@ grep -q "define it with the tag first, run 'sudo oemkvm apply win11', then start
 # Persistent but not patched: refused, with the remedy; the store was refreshed anyway.
 : >"$ROOT/etc/libvirt/qemu/win11.xml"
 run_fail "$HOOK" win11 prepare begin - <"$T/tagged.xml"
-expect_one_line "domain 'win11' is tagged for oemkvm but its definition is not patched — run 'sudo oemkvm apply win11' (or start oemkvm-watch) and start it again"
+expect_one_line "domain 'win11' is tagged for oemkvm but its definition is not patched to match — run 'sudo oemkvm apply win11', then start it again"
 for f in msdm.bin smbios_type_0.bin smbios_type_1.bin; do
         cmp "$ROOTS/thinkpad-smbios3/expected/$f" "$T/store/$f" || die "the store's $f is not the firmware's"
 done

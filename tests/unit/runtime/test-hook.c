@@ -183,6 +183,8 @@ TEST(unpatched_refused_store_refreshed)
         CHECK_INT(run(ctx, "prepare", "begin", xml, &out, &err), -ESTALE);
         CHECK_CONTAINS(err.message, "domain 'win11' is tagged for oemkvm but its definition is not patched");
         CHECK_CONTAINS(err.message, "run 'sudo oemkvm apply win11'");
+        /* A running watcher saw no define to act on: it is no remedy. */
+        CHECK(strstr(err.message, "oemkvm-watch") == NULL);
         CHECK(strchr(err.message, '\n') == NULL);
 
         got = check_read_file(msdm, &got_len);
