@@ -30,7 +30,7 @@ static int patch_parse(struct patch *p, const char *xml, size_t len)
         p->metadata = xml_child(root, NULL, "metadata");
         p->config = xml_child(p->metadata, OEMKVM_NS_CONFIG, "config");
         p->record = xml_child(p->metadata, OEMKVM_NS_STATE, "state");
-        return 0;
+        return p->record ? state_index(p) : 0;
 }
 
 /* Anything else in the tag's namespace inside <metadata> is a tag gone
@@ -71,6 +71,7 @@ static int patch_load(struct patch *p, const char *xml, size_t len)
 
 static void patch_done(struct patch *p)
 {
+        state_index_free(p);
         if (p->new_record)
                 xmlFreeNode(p->new_record);
         if (p->doc)
