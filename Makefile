@@ -69,7 +69,7 @@ BASE_CFLAGS := -std=gnu11 -D_GNU_SOURCE -fPIC $(WARNINGS) \
 LIB_SRCS   := $(sort $(wildcard lib/*.c)) lib/host/mdev.c
 TOOL_SRCS  := $(sort $(wildcard tools/*.c))
 HOOK_SRCS  := $(sort $(wildcard hooks/*.c))
-UNIT_SRCS  := $(sort $(wildcard tests/unit/test-*.c))
+UNIT_SRCS  := $(sort $(wildcard tests/unit/test-*.c)) tests/unit/host/test-mdev.c
 TESTLIB_SRCS := $(sort $(wildcard tests/unit/lib/*.c))
 
 LIB_OBJS   := $(LIB_SRCS:%.c=$(B)/%.o)
@@ -97,7 +97,7 @@ $(B)/hooks/%.o: hooks/%.c lib/oemkvm.h $(wildcard hooks/*.h) Makefile
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) -Ilib $(CFLAGS) -c -o $@ $<
 
-$(B)/tests/%.o: tests/%.c lib/oemkvm.h lib/internal.h $(wildcard tests/unit/lib/*.h) Makefile
+$(B)/tests/%.o: tests/%.c lib/oemkvm.h lib/internal.h $(wildcard lib/host/*.h) $(wildcard tests/unit/lib/*.h) Makefile
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) -Ilib -Itests/unit/lib $(XML_CFLAGS) $(CFLAGS) -c -o $@ $<
 
@@ -122,6 +122,10 @@ $(HOOK): $(HOOK_OBJS)
 # Unit tests link the library's objects directly, so they reach the private
 # entry points declared in lib/*priv.h.
 $(B)/tests/test-%: $(B)/tests/unit/test-%.o $(LIB_OBJS) $(TESTLIB_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(XML_LIBS)
+
+$(B)/tests/host/test-%: $(B)/tests/unit/host/test-%.o $(LIB_OBJS) $(TESTLIB_OBJS)
+	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(XML_LIBS)
 
 # ---------------------------------------------------------------- tests
