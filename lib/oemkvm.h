@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * liboemkvm — the one public header.
+ * liboemkvm — the library's API, private to the oemkvm package: the tool,
+ * its libvirt plugin and the hook use it; nothing is installed for other
+ * consumers, and the ABI is the package version's (no promise across
+ * versions).  The layers behind it are lib/util, lib/firmware, lib/host,
+ * lib/domain and lib/runtime; calls only go down.
  *
  * Reads a laptop's OEM license data (ACPI MSDM/SLIC, SMBIOS types 0 and 1)
  * byte-exactly, keeps it in a store QEMU can read, and patches libvirt
@@ -37,6 +41,13 @@ struct oemkvm_error {
         int code;                       /* negative errno, 0 when unset */
         char message[OEMKVM_ERROR_MAX]; /* one line, no trailing newline */
 };
+
+/*
+ * Records one line in err (when non-NULL) and returns code (a negative
+ * errno), so callers can write `return oemkvm_error_set(err, -EINVAL, …)`.
+ */
+int oemkvm_error_set(struct oemkvm_error *err, int code, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
 
 /* ---------------------------------------------------------------- context */
 
@@ -270,7 +281,37 @@ void oemkvm_strv_free(char **strv);
 int oemkvm_patch_relocate(const struct oemkvm_ctx *ctx, const char *xml, size_t len,
                           struct oemkvm_patch_result *ret, struct oemkvm_error *err);
 
+/* ---------------------------------------------------------------- tag */
+
+/* The features `oemkvm tag` sets; each optional. */
+struct oemkvm_tag {
+        bool license;
+        const char *license_dir;        /* source=; NULL: the host store */
+        const char *edition;            /* <topology edition=>; NULL: no topology */
+        bool virtio;
+        const char *drivers_iso;        /* <virtio drivers=>; NULL: no CD-ROM */
+};
+
+/*
+ * The <config> element for virDomainSetMetadata (no namespace: libvirt puts
+ * it into the one it is given), checked with the engine's own rules (path
+ * grammar, edition names).  *ret_xml is malloc'd.
+ */
+int oemkvm_tag_build(const struct oemkvm_tag *tag, char **ret_xml, struct oemkvm_error *err);
+
 /* ---------------------------------------------------------------- hook */
+
+/*
+ * The phases in which the hook acts for a tagged domain, as
+ * X(op, subop, steps): the hook binary decides from its arguments alone,
+ * before it loads this library (libvirt runs it five times per start, and
+ * most phases have nothing to do); the runtime maps each phase to its list
+ * of steps.  Every other phase, tagged or not, costs a bare exec.
+ */
+#define OEMKVM_HOOK_PHASES(X)                   \
+        X("prepare", "begin", prepare)          \
+        X("migrate", "begin", relocate)         \
+        X("restore", "begin", relocate)
 
 /*
  * Fast check, no XML parser: does this text carry the oemkvm config

@@ -1,63 +1,31 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The oemkvm command: dispatch to one subcommand, report errors once. */
-#include <errno.h>
-#include <stdarg.h>
+/*
+ * The oemkvm command: dispatch to one subcommand.  The offline ones (dump,
+ * show, patch) are built in and never load libvirt — a patch costs about
+ * what parsing the XML costs.  The ones that talk to libvirt live in a
+ * plugin linked against it, dlopen()ed only when one of them runs.
+ */
+#include <dlfcn.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "oemkvm.h"
 #include "tool.h"
+
+/* Installed beside liboemkvm in $(PKGLIBDIR); found through RUNPATH. */
+#define VIRT_PLUGIN "oemkvm-virt.so"
 
 static const struct {
         const char *name;
-        int (*run)(int argc, char **argv);
+        tool_cmd_fn *run;               /* NULL: in the libvirt plugin */
         const char *summary;
 } commands[] = {
         { "dump",  cmd_dump,  "copy the host's OEM license tables into the store" },
         { "show",  cmd_show,  "print what would be passed to the guest" },
         { "patch", cmd_patch, "patch a domain XML to match its <oemkvm:config> (stdin to stdout)" },
-        { "apply", cmd_apply, "patch and redefine tagged libvirt domains" },
-        { "tag",   cmd_tag,   "opt a libvirt domain in (or out) and apply" },
-        { "watch", cmd_watch, "patch tagged domains whenever libvirt defines them" },
+        { "apply", NULL,      "patch and redefine tagged libvirt domains" },
+        { "tag",   NULL,      "opt a libvirt domain in (or out) and apply" },
+        { "watch", NULL,      "patch tagged domains whenever libvirt defines them" },
 };
-
-void tool_error(const char *fmt, ...)
-{
-        va_list ap;
-
-        fputs("oemkvm: ", stderr);
-        va_start(ap, fmt);
-        vfprintf(stderr, fmt, ap);
-        va_end(ap);
-        fputc('\n', stderr);
-}
-
-void tool_report(const struct oemkvm_error *err, int r)
-{
-        if (err && err->message[0])
-                tool_error("%s", err->message);
-        else
-                tool_error("%s", strerror(r < 0 ? -r : r));
-}
-
-struct oemkvm_ctx *tool_ctx_new(const char *sysroot)
-{
-        struct oemkvm_ctx *ctx = NULL;
-        int r;
-
-        r = oemkvm_ctx_new(sysroot, &ctx);
-        if (r == -EINVAL)
-                tool_error("--sysroot '%s' must be an absolute path", sysroot);
-        else if (r < 0)
-                tool_report(NULL, r);
-        return ctx;
-}
-
-int tool_usage_error(const char *cmd, const char *usage)
-{
-        tool_error("usage: oemkvm %s %s", cmd, usage);
-        return 2;
-}
 
 static void usage(FILE *f)
 {
@@ -65,6 +33,29 @@ static void usage(FILE *f)
         for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
                 fprintf(f, "  %-6s  %s\n", commands[i].name, commands[i].summary);
         fputs("\n'oemkvm COMMAND --help' describes a command; see also oemkvm(1), oemkvm(7).\n", f);
+}
+
+/* The plugin stays loaded until exit: the subcommand's code lives in it. */
+static int run_plugin(const char *name, int argc, char **argv)
+{
+        char symbol[32];
+        tool_cmd_fn *run;
+        void *plugin;
+
+        plugin = dlopen(VIRT_PLUGIN, RTLD_NOW | RTLD_LOCAL);
+        if (!plugin) {
+                tool_error("cannot load the libvirt part of oemkvm (%s) — oemkvm is installed wrong: reinstall it ('sudo make install')",
+                           dlerror());
+                return 1;
+        }
+        snprintf(symbol, sizeof(symbol), "cmd_%s", name);
+        run = (tool_cmd_fn *)dlsym(plugin, symbol);
+        if (!run) {
+                tool_error("%s lacks '%s': it is from another version of oemkvm — reinstall it ('sudo make install')",
+                           VIRT_PLUGIN, symbol);
+                return 1;
+        }
+        return run(argc, argv);
 }
 
 int main(int argc, char **argv)
@@ -83,7 +74,8 @@ int main(int argc, char **argv)
         }
         for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
                 if (!strcmp(argv[1], commands[i].name))
-                        return commands[i].run(argc - 1, argv + 1);
+                        return commands[i].run ? commands[i].run(argc - 1, argv + 1)
+                                               : run_plugin(commands[i].name, argc - 1, argv + 1);
 
         tool_error("unknown command '%s'; run 'oemkvm --help' for the list", argv[1]);
         return 2;

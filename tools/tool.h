@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* What the oemkvm command's files share: one entry point per subcommand. */
+/*
+ * What the oemkvm command's files share: one entry point per subcommand and
+ * the way errors reach the user.  tool.c is linked into the command and
+ * into its libvirt plugin (tools/virt/), so both report the same way.
+ */
 #ifndef OEMKVM_TOOL_H
 #define OEMKVM_TOOL_H
 
@@ -7,13 +11,16 @@
 
 #include "oemkvm.h"
 
+/* The plugin's subcommands are found with dlsym(); everything else is hidden. */
+#define TOOL_PLUGIN_EXPORT __attribute__((visibility("default")))
+
 /* Each subcommand gets argv with argv[0] = its own name; returns the exit code. */
-int cmd_dump(int argc, char **argv);
-int cmd_show(int argc, char **argv);
-int cmd_patch(int argc, char **argv);
-int cmd_apply(int argc, char **argv);
-int cmd_tag(int argc, char **argv);
-int cmd_watch(int argc, char **argv);
+typedef int tool_cmd_fn(int argc, char **argv);
+
+/* Offline: built into the command, no libvirt. */
+tool_cmd_fn cmd_dump, cmd_show, cmd_patch;
+/* Talk to libvirt: in the plugin, loaded only when one of them runs. */
+tool_cmd_fn cmd_apply, cmd_tag, cmd_watch;
 
 /* "oemkvm: <message>" on stderr, once. */
 void tool_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

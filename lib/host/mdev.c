@@ -22,8 +22,8 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-#include "internal.h"
-#include "mdev.h"
+#include "host/mdev.h"
+#include "util/util.h"
 
 #define MDEV_BUS       "/sys/class/mdev_bus"
 #define MDEV_DEVICES   "/sys/bus/mdev/devices"

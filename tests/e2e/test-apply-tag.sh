@@ -48,6 +48,17 @@ grep -q "^+.*<topology sockets=.1. dies=.1. cores=.$GUEST_VCPUS. threads=.1./>" 
 if grep -E '^[-+] *<(name|memory|vcpu|kernel|serial)' "$OUT"; then
         die "the diff shows re-serialisation noise"
 fi
+# What the person reads, against tests/e2e/golden/ (kmod style;
+# OEMKVM_REGENERATE=1 rewrites it): every changed line and the status line.
+# The diff's context lines and hunk positions are libvirt's serialisation,
+# which differs between versions, so they are left out.
+sed -e '/^ /d' -e '/^@@ /d' -e "s|$STORE|@STORE@|g" "$OUT" >"$NS_DIR/tag.out"
+golden=$OEMKVM_SRCDIR/tests/e2e/golden/tag-license-topology.out
+if [ "${OEMKVM_REGENERATE:-0}" = 1 ]; then
+        mkdir -p "$(dirname "$golden")" && cp "$NS_DIR/tag.out" "$golden"
+else
+        diff -u "$golden" "$NS_DIR/tag.out" >&2 || die "the output of 'oemkvm tag' differs from $golden"
+fi
 virsh metadata d1 urn:oemkvm:domain:1 --config | grep -q '<license/>' || die "the tag is not in the metadata"
 xml d1 >"$NS_DIR/d1.patched"
 grep -q "file=$STORE/smbios_type_1.bin" "$NS_DIR/d1.patched" || die "the definition is not patched"

@@ -7,6 +7,11 @@
 #ifndef OEMKVM_CHECK_H
 #define OEMKVM_CHECK_H
 
+/* Test-only: the Makefile defines OEMKVM_TEST for test objects alone. */
+#ifndef OEMKVM_TEST
+#error "check.h is the unit-test harness; production code must not include it"
+#endif
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The patch engine's insides, shared by the driver (engine.c), the record
+ * (record.c), the helpers (helpers.c, edition.c) and one file per feature.
+ * Calls go driver -> features -> record/helpers, never back up.
+ *
+ * One run reads the tag (<oemkvm:config>) and the record of the previous
+ * run (<oemkvm-state:state>, urn:oemkvm:state:1), lets each feature bring
+ * the definition in line — or revert what it set when its tag child is gone
+ * — and builds a new record.  Each record entry names one value oemkvm set
+ * and what was there before; an entry with owner="user" marks a value the
+ * user changed after oemkvm set it: it is theirs and left alone.  A value
+ * that still equals the entry is oemkvm's; one without an entry (a new
+ * device, or a stale redefine that brought no record) is patched afresh.
+ */
+#ifndef OEMKVM_DOMAIN_H
+#define OEMKVM_DOMAIN_H
+
+#include "util/xml.h"
+
+#define STATE_PREFIX "oemkvm-state"
+
+struct patch {
+        const struct oemkvm_ctx *ctx;
+        struct oemkvm_error *err;
+        xmlDoc *doc;
+        xmlNode *domain;
+        xmlNode *metadata;
+        xmlNode *config;        /* <oemkvm:config>; NULL when untagged */
+        xmlNode *record;        /* the input's record; NULL when none */
+        xmlNode *new_record;    /* the record this run writes, unlinked until committed */
+        bool changed;           /* the definition itself was edited */
+        unsigned flags;
+        struct state_slot *index; /* the record's keyed entries (record.c) */
+        size_t index_cap;
+};
+
+/* ---- the record (record.c) */
+
+/* Indexes the input's record for state_find; once per run, after parsing. */
+int state_index(struct patch *p);
+void state_index_free(struct patch *p);
+
+/* The old record's entry `kind` whose attribute key equals value (key
+ * NULL: the first `kind`); NULL when there is none. */
+xmlNode *state_find(const struct patch *p, const char *kind, const char *key, const char *value);
+bool state_is_user(const xmlNode *entry);
+/* A new entry in the new record, attributes as name, value, …, NULL. */
+xmlNode *state_add(struct patch *p, const char *kind, ...) __attribute__((sentinel));
+/* Carries an old entry over unchanged. */
+int state_keep(struct patch *p, const xmlNode *entry);
+/* Records that the user owns the value entry described (key=value names
+ * the device); flags USER_KEPT the first time. */
+int state_user(struct patch *p, const xmlNode *old, const char *key, const char *value);
+/* Writes the new record in place of the old one when they differ. */
+int state_commit(struct patch *p);
+
+/* ---- helpers on the definition (helpers.c) */
+
+/* <devices>, created when missing: call only to add a device. */
+xmlNode *patch_devices(struct patch *p);
+/* Does a disk use target dev? */
+bool patch_target_used(const struct patch *p, const char *dev);
+/* The first "sdX" no disk uses; -ENOSPC with a message when all are. */
+int patch_free_sd(struct patch *p, char ret[static 8]);
+/* Marks the definition edited. */
+static inline void patch_touch(struct patch *p)
+{
+        p->changed = true;
+}
+/* -EINVAL unless path is absolute, has no ".." component and (when
+ * no_comma) no comma; the message names what and the fix. */
+int domain_check_path(const char *what, const char *path, bool no_comma, struct oemkvm_error *err);
+
+/* ---- Windows editions (edition.c) */
+
+struct edition {
+        const char *name;       /* as in <oemkvm:topology edition=…> */
+        const char *label;      /* as Microsoft names it */
+        unsigned cores;         /* the most cores it uses */
+};
+const struct edition *edition_find(const char *name);
+/* The i-th edition, NULL past the end: for lists in messages. */
+const struct edition *edition_at(size_t i);
+/* -EINVAL with the list of editions unless name is one. */
+int edition_check(const char *name, struct oemkvm_error *err);
+
+/* ---- the features (engine.c's table); each applies (tag child non-NULL) or
+ * reverts (NULL).  The driver has checked the child's attribute names. */
+
+int patch_license(struct patch *p, const xmlNode *feature);
+int patch_topology(struct patch *p, const xmlNode *feature);
+int patch_virtio(struct patch *p, const xmlNode *feature);
+
+/* virtio's parts (disk.c, nic.c, cdrom.c) */
+int patch_disks(struct patch *p, bool apply);
+int patch_scsi_controller(struct patch *p, bool apply);
+int patch_nics(struct patch *p, bool apply);
+int patch_cdrom(struct patch *p, const char *iso);
+
+/* License relocation for migrate/restore (license.c). */
+int patch_license_relocate(struct patch *p);
+/* The license files the definition makes QEMU read (license.c). */
+int patch_license_files(struct patch *p, char ***ret);
+
+#endif

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * What the features share about the definition: its <devices>, free
+ * target names, and the grammar of the paths a tag may name.  Features call
+ * down into this file; it calls no feature.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "domain/domain.h"
+
+xmlNode *patch_devices(struct patch *p)
+{
+        xmlNode *d = xml_child(p->domain, NULL, "devices");
+
+        if (d)
+                return d;
+        d = xml_new(NULL, "devices", NULL);
+        if (d) {
+                xml_append(p->domain, d);
+                patch_touch(p);
+        }
+        return d;
+}
+
+bool patch_target_used(const struct patch *p, const char *dev)
+{
+        xml_foreach(d, xml_child(p->domain, NULL, "devices"), NULL, "disk") {
+                const xmlNode *t = xml_child(d, NULL, "target");
+
+                if (t && xml_attr_is(t, "dev", dev))
+                        return true;
+        }
+        return false;
+}
+
+int patch_free_sd(struct patch *p, char ret[static 8])
+{
+        for (char c = 'a'; c <= 'z'; c++) {
+                snprintf(ret, 8, "sd%c", c);
+                if (!patch_target_used(p, ret))
+                        return 0;
+        }
+        return oemkvm_error_set(p->err, -ENOSPC, "virtio: every target name sda…sdz is taken — remove a disk");
+}
+
+int domain_check_path(const char *what, const char *path, bool no_comma, struct oemkvm_error *err)
+{
+        if (path[0] != '/')
+                return oemkvm_error_set(err, -EINVAL, "%s: '%s' is not an absolute path — give the full path", what, path);
+        for (const char *s = path; (s = strstr(s, "..")); s += 2)
+                if (s[-1] == '/' && (s[2] == '/' || s[2] == 0))
+                        return oemkvm_error_set(err, -EINVAL, "%s: '%s' has a '..' component — give the path without it", what, path);
+        if (no_comma && strchr(path, ','))
+                return oemkvm_error_set(err, -EINVAL,
+                                        "%s: '%s' contains a comma, where QEMU would split its option — use a directory without commas",
+                                        what, path);
+        return 0;
+}

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * What the host looks like to QEMU, for the layers above: who QEMU runs as
+ * and whether it can read a file (access.c), and whether libvirt holds a
+ * persistent definition of a domain (transient.c).  Not exported.
+ */
+#ifndef OEMKVM_HOST_H
+#define OEMKVM_HOST_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "oemkvm.h"
+
+/* Who QEMU runs as: user, group and the user's supplementary groups. */
+struct qemu_cred {
+        uid_t uid;
+        gid_t gid;
+        char *user;
+        char *group;
+        gid_t *groups;
+        int n_groups;
+};
+
+/* From qemu.conf (through ctx's sysroot) and the passwd/group databases. */
+int qemu_cred_load(const struct oemkvm_ctx *ctx, struct qemu_cred *ret, struct oemkvm_error *err);
+void qemu_cred_clear(struct qemu_cred *cred);
+
+/*
+ * Can QEMU open path: every directory above it searchable and the file a
+ * regular file it may read, by mode bits and groups (root's access(2) would
+ * say yes to everything).  On failure one line naming the file and the
+ * chgrp/chmod that fixes it; `remedy` is the fix for a missing file.
+ */
+int qemu_check_readable(const struct qemu_cred *cred, const char *path, const char *remedy,
+                        struct oemkvm_error *err);
+
+/* Is path below dir (dir itself excluded)? */
+bool path_in_dir(const char *path, const char *dir);
+
+/*
+ * 1 when libvirt holds no persistent definition of domain `name` (it was
+ * started with virDomainCreateXML, as virt-manager's installer does), 0
+ * when it does.
+ */
+int domain_is_transient(const struct oemkvm_ctx *ctx, const char *name, struct oemkvm_error *err);
+
+#endif

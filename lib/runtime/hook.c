@@ -1,0 +1,249 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The hook's runtime policy: what the qemu.d hook does for a domain that
+ * carries the oemkvm tag.  The hook binary links libc only and loads this
+ * library when stdin holds the tag's namespace; every decision lives here
+ * so tests can call it directly.
+ *
+ * libvirt discards what a hook prints at prepare/start/…, so the hook never
+ * changes a normal start: it keeps the store fresh and refuses a start that
+ * would silently boot without what the user opted into.  Only migrate and
+ * restore take its output as the new XML.
+ *
+ * Each operation is a list of steps run in order.  A step returns < 0 to
+ * refuse (the steps before it are undone, last first), 1 to end the
+ * operation early with success, 0 to go on.  A step that sets something up
+ * on the host brings the undo that takes it down again.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "domain/engine.h"
+#include "host/host.h"
+#include "util/util.h"
+
+/* One call from libvirt, `NAME OP SUBOP EXTRA`, and what its steps found. */
+struct hook_call {
+        const struct oemkvm_ctx *ctx;
+        const char *name;
+        const char *xml;
+        size_t len;
+        struct oemkvm_error *err;
+        char *out;                      /* the XML libvirt must use instead; NULL: unchanged */
+
+        /* Failures of the first two steps are kept, not fatal: only a
+         * domain that needs what they give is refused for them. */
+        struct qemu_cred cred;
+        int r_cred;
+        struct oemkvm_error cred_err;
+        int r_store;
+        struct oemkvm_error store_err;
+
+        unsigned flags;                 /* the engine's verdict */
+        char **files;                   /* the license files the definition names */
+};
+
+struct step {
+        int (*run)(struct hook_call *c);
+        void (*undo)(struct hook_call *c);
+};
+
+bool oemkvm_xml_is_tagged(const char *xml, size_t len)
+{
+        return memmem(xml, len, OEMKVM_NS_CONFIG, sizeof(OEMKVM_NS_CONFIG) - 1) != NULL;
+}
+
+/* Prefixes a callee's message with the domain, so the one line libvirt shows names it. */
+static int fail_domain(const struct hook_call *c, int r, const struct oemkvm_error *sub)
+{
+        return oemkvm_error_set(c->err, r, "domain '%s': %s", c->name,
+                                sub->message[0] ? sub->message : strerror(-r));
+}
+
+/* Who QEMU runs as (qemu.conf): the store's group and the readability check need it. */
+static int step_qemu_identity(struct hook_call *c)
+{
+        c->r_cred = qemu_cred_load(c->ctx, &c->cred, &c->cred_err);
+        return 0;
+}
+
+/*
+ * Rewrites the host store from firmware.  oemkvm_dump_write rewrites only
+ * the files whose bytes changed, so this is cheap on every start.  Before
+ * the verdict: the engine checks that the dump files exist.
+ */
+static int step_refresh_store(struct hook_call *c)
+{
+        struct oemkvm_dump dump = {};
+
+        c->r_store = c->r_cred;
+        if (c->r_store < 0) {
+                c->store_err = c->cred_err;
+                return 0;
+        }
+        c->r_store = oemkvm_dump_collect(c->ctx, &dump, &c->store_err);
+        if (c->r_store >= 0)
+                c->r_store = oemkvm_dump_write(&dump, oemkvm_ctx_get_store_dir(c->ctx), c->cred.gid,
+                                               &c->store_err);
+        oemkvm_dump_clear(&dump);
+        return 0;
+}
+
+static int refuse_unpatched(const struct hook_call *c)
+{
+        struct oemkvm_error sub = {};
+        int r = domain_is_transient(c->ctx, c->name, &sub);
+
+        if (r < 0)
+                return fail_domain(c, r, &sub);
+        if (r > 0)
+                return oemkvm_error_set(c->err, -ESTALE,
+                                        "domain '%s' is tagged for oemkvm but is being started as a transient domain (never defined, as virt-manager's installer does for the first boot), so nothing could patch it — define it with the tag first, run 'sudo oemkvm apply %s', then start it",
+                                        c->name, c->name);
+        return oemkvm_error_set(c->err, -ESTALE,
+                                "domain '%s' is tagged for oemkvm but its definition is not patched — run 'sudo oemkvm apply %s' (or start oemkvm-watch) and start it again",
+                                c->name, c->name);
+}
+
+/* The engine's verdict: refuse unless the definition matches its tag. */
+static int step_verify(struct hook_call *c)
+{
+        struct oemkvm_error sub = {};
+        int r;
+
+        r = patch_verify(c->ctx, c->xml, c->len, &c->flags, &c->files, &sub);
+        if (r < 0)
+                return fail_domain(c, r, &sub);
+        if (!(c->flags & OEMKVM_PATCH_TAGGED))
+                return 1;       /* the namespace appeared, but not as a tag */
+        if (c->flags & OEMKVM_PATCH_CHANGED)
+                return refuse_unpatched(c);
+        return 0;
+}
+
+/* QEMU must be able to read every license file the definition names. */
+static int step_check_files(struct hook_call *c)
+{
+        const char *store = oemkvm_ctx_get_store_dir(c->ctx);
+        struct oemkvm_error sub = {};
+        bool needs_store = false;
+        int r = 0;
+
+        for (char **f = c->files; *f; f++)
+                needs_store = needs_store || path_in_dir(*f, store);
+        /* A host without firmware tables is fine as long as the domain does not use its store. */
+        if (needs_store && c->r_store < 0)
+                return oemkvm_error_set(c->err, c->r_store,
+                                        "domain '%s': cannot refresh the license store '%s' from this host's firmware: %s",
+                                        c->name, store, c->store_err.message);
+        if (c->files[0] && c->r_cred < 0)
+                return fail_domain(c, c->r_cred, &c->cred_err);
+        for (char **f = c->files; *f && r >= 0; f++)
+                r = qemu_check_readable(&c->cred, *f,
+                                        path_in_dir(*f, store) ? "run 'sudo oemkvm dump'"
+                                                               : "restore the dump or change the tag's source=",
+                                        &sub);
+        return r < 0 ? fail_domain(c, r, &sub) : 0;
+}
+
+/*
+ * libvirt takes stdout as the new XML and checks ABI stability on it; the
+ * engine rewrites file paths only.  Empty output means "unchanged" to
+ * libvirt, while any output marks the domain as modified by a hook
+ * (taint), so hand back only what actually changed.
+ */
+static int step_relocate(struct hook_call *c)
+{
+        struct oemkvm_patch_result res = {};
+        struct oemkvm_error sub = {};
+        int r;
+
+        r = oemkvm_patch_relocate(c->ctx, c->xml, c->len, &res, &sub);
+        if (r < 0) {
+                /* A dump file missing here is explained by why the refresh failed. */
+                const struct oemkvm_error *why = r == -ENOENT && c->r_store < 0 ? &c->store_err : &sub;
+
+                return oemkvm_error_set(c->err, r, "domain '%s' cannot run on this host: %s",
+                                        c->name, why->message[0] ? why->message : strerror(-r));
+        }
+        if (res.len != c->len || memcmp(res.xml, c->xml, c->len) != 0)
+                c->out = TAKE_PTR(res.xml);
+        oemkvm_patch_result_clear(&res);
+        return 0;
+}
+
+/* prepare begin: refresh the store, then refuse unless the definition is
+ * patched to match its tag and QEMU can read every file it names. */
+static const struct step prepare[] = {
+        { step_qemu_identity, NULL },
+        { step_refresh_store, NULL },
+        { step_verify,        NULL },
+        { step_check_files,   NULL },
+        {}
+};
+
+/* migrate begin / restore begin: a host that has the firmware but was never
+ * dumped can take the domain; then only the paths change. */
+static const struct step relocate[] = {
+        { step_qemu_identity, NULL },
+        { step_refresh_store, NULL },
+        { step_relocate,      NULL },
+        {}
+};
+
+static const struct {
+        const char *op;
+        const char *subop;
+        const struct step *steps;
+} operations[] = {
+#define OPERATION(op, subop, steps) { op, subop, steps },
+        OEMKVM_HOOK_PHASES(OPERATION)
+#undef OPERATION
+        /*
+         * "release" "end" is where runtime work is undone once prepare does
+         * some (the GVT-g mdev).  It also runs after a refused prepare (so
+         * does "stopped" "end"): whatever lands here must cope with nothing
+         * having been set up.  Its 4th argument is the shutoff reason since
+         * libvirt 10.5 ("-" before): do not depend on it.
+         */
+};
+
+static int steps_run(struct hook_call *c, const struct step *steps)
+{
+        size_t i;
+        int r = 0;
+
+        for (i = 0; steps[i].run; i++) {
+                r = steps[i].run(c);
+                if (r != 0)
+                        break;
+        }
+        if (r < 0)
+                while (i-- > 0)
+                        if (steps[i].undo)
+                                steps[i].undo(c);
+        return r < 0 ? r : 0;
+}
+
+OEMKVM_EXPORT int oemkvm_hook_run(const struct oemkvm_ctx *ctx, const char *name, const char *op,
+                                  const char *subop, const char *xml, size_t len,
+                                  char **ret_out, struct oemkvm_error *err)
+{
+        struct hook_call c = { .ctx = ctx, .name = name, .xml = xml, .len = len, .err = err };
+        int r = 0;
+
+        if (oemkvm_xml_is_tagged(xml, len))
+                for (size_t i = 0; i < ARRAY_SIZE(operations); i++)
+                        if (!strcmp(op, operations[i].op) && !strcmp(subop, operations[i].subop)) {
+                                r = steps_run(&c, operations[i].steps);
+                                break;
+                        }
+        oemkvm_strv_free(c.files);
+        qemu_cred_clear(&c.cred);
+        if (r < 0) {
+                free(c.out);
+                return r;
+        }
+        *ret_out = c.out;
+        return 0;
+}
