@@ -175,6 +175,8 @@ int oemkvm_smbios_system_decode(const uint8_t *buf, size_t len, unsigned smbios_
 #define OEMKVM_STORE_SLIC    "slic.bin"
 #define OEMKVM_STORE_SMBIOS0 "smbios_type_0.bin"
 #define OEMKVM_STORE_SMBIOS1 "smbios_type_1.bin"
+/* Not part of a dump: the GVT-g UEFI option ROM `oemkvm gvt rom` copies in. */
+#define OEMKVM_STORE_GVT_ROM "vbios_gvt_uefi.rom"
 
 struct oemkvm_blob {
         uint8_t *data;                  /* NULL when absent */
@@ -222,8 +224,7 @@ int oemkvm_qemu_user(const struct oemkvm_ctx *ctx, uid_t *ret_uid, char **ret_na
 /*
  * The metadata contract (see oemkvm(7)):
  *   <oemkvm:config xmlns:oemkvm="urn:oemkvm:domain:1"> with children
- *   license, topology, virtio, gvt (gvt is reserved: recognised, not yet
- *   acted on).  The engine's record of what it changed and what was there
+ *   license, topology, virtio, gvt.  The engine's record of what it changed and what was there
  *   before lives in its own metadata element, <oemkvm-state:state> in
  *   urn:oemkvm:state:1 (libvirt keeps one <metadata> child per namespace and
  *   drops unknown attributes on devices, so it cannot live anywhere else).
@@ -238,7 +239,6 @@ enum {
         OEMKVM_PATCH_TAGGED           = 1 << 1, /* the domain carries <oemkvm:config> */
         OEMKVM_PATCH_BUS_SWITCHED     = 1 << 2, /* a disk moved to SCSI: vioscsi warning */
         OEMKVM_PATCH_USER_KEPT        = 1 << 3, /* a value oemkvm set was edited by the user; now theirs */
-        OEMKVM_PATCH_RESERVED         = 1 << 4, /* the tag has <oemkvm:gvt>: reserved, not acted on yet */
 };
 
 struct oemkvm_patch_result {
@@ -263,7 +263,7 @@ void oemkvm_patch_result_clear(struct oemkvm_patch_result *res);
 /*
  * The files a patched definition makes QEMU read for oemkvm: the file= of
  * the -acpitable/-smbios args oemkvm owns (per its state record), or the
- * native <os><acpi><table> equivalents of them.  NULL-terminated malloc'd
+ * native <os><acpi><table> equivalents of them, and the vGPU's romfile.  NULL-terminated malloc'd
  * array of malloc'd absolute paths (empty when the domain uses none); free
  * with oemkvm_strv_free().  Does not touch the files.
  */

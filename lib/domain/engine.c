@@ -43,6 +43,7 @@ static int patch_load(struct patch *p, const char *xml, size_t len)
 
 static void patch_done(struct patch *p)
 {
+        free(p->gvt.rom);
         state_index_free(p);
         if (p->new_record)
                 xmlFreeNode(p->new_record);
@@ -54,8 +55,7 @@ static void patch_done(struct patch *p)
  * The features, in the order they run: each brings the definition in line
  * with its tag child, or reverts what it set when the child is gone.  The
  * driver checks each child's attributes against `attrs` before the feature
- * sees it.  gvt is a reserved slot: recognised, its attributes belong to a
- * later version and are not checked, nothing is done.
+ * sees it.
  */
 static const struct feature {
         const char *name;
@@ -65,7 +65,8 @@ static const struct feature {
         { "license",  (const char *const[]){ "source", NULL },                      patch_license },
         { "topology", (const char *const[]){ "edition", NULL },                     patch_topology },
         { "virtio",   (const char *const[]){ "storage", "network", "drivers", NULL }, patch_virtio },
-        { "gvt",      NULL,                                                         NULL },
+        { "gvt",      (const char *const[]){ "parent", "type", "uuid", "rom", "display", "opregion", NULL },
+                                                                                    patch_gvt },
 };
 
 static int check_attrs(struct patch *p, const xmlNode *tag, const char *const *known)
@@ -112,7 +113,7 @@ static int read_tag(struct patch *p, const xmlNode *tag[static ARRAY_SIZE(featur
                         return oemkvm_error_set(p->err, -EINVAL,
                                                 "<oemkvm:config> holds <oemkvm:%s> twice — keep one",
                                                 (const char *)c->name);
-                if (features[i].attrs && (r = check_attrs(p, c, features[i].attrs)) < 0)
+                if ((r = check_attrs(p, c, features[i].attrs)) < 0)
                         return r;
                 tag[i] = c;
         }
@@ -138,11 +139,6 @@ static int patch_run(struct patch *p)
         xmlSetNs(p->new_record, ns);
 
         for (size_t i = 0; i < ARRAY_SIZE(features); i++) {
-                if (!features[i].run) {
-                        if (tag[i])
-                                p->flags |= OEMKVM_PATCH_RESERVED;
-                        continue;
-                }
                 r = features[i].run(p, tag[i]);
                 if (r < 0)
                         return r;
@@ -194,10 +190,19 @@ OEMKVM_EXPORT int oemkvm_patch(const struct oemkvm_ctx *ctx, const char *xml, si
         return r < 0 ? r : 0;
 }
 
+void patch_vgpu_clear(struct patch_vgpu *v)
+{
+        free(v->parent);
+        free(v->type);
+        *v = (struct patch_vgpu){};
+}
+
 int patch_verify(const struct oemkvm_ctx *ctx, const char *xml, size_t len,
-                 unsigned *ret_flags, char ***ret_files, struct oemkvm_error *err)
+                 unsigned *ret_flags, char ***ret_files, struct patch_vgpu *ret_vgpu,
+                 struct oemkvm_error *err)
 {
         struct patch p = { .ctx = ctx, .err = err };
+        struct patch_vgpu vgpu = {};
         char **files = NULL;
         int r;
 
@@ -207,13 +212,29 @@ int patch_verify(const struct oemkvm_ctx *ctx, const char *xml, size_t len,
         /* Unchanged: the tree is still the input, record included. */
         if (r >= 0 && !p.changed)
                 r = patch_license_files(&p, &files);
+        if (r >= 0 && !p.changed)
+                r = patch_gvt_files(&p, &files);
+        if (r >= 0 && !p.changed && p.gvt.parent) {
+                vgpu.parent = strdup(p.gvt.parent);
+                vgpu.type = strdup(p.gvt.type);
+                memcpy(vgpu.uuid, p.gvt.uuid, sizeof(vgpu.uuid));
+                if (!vgpu.parent || !vgpu.type)
+                        r = -ENOMEM;
+        }
         if (r == -ENOMEM && err && !err->message[0])
                 oemkvm_error_set(err, r, "out of memory checking the domain XML");
         patch_done(&p);
-        if (r < 0)
+        if (r < 0) {
+                oemkvm_strv_free(files);
+                patch_vgpu_clear(&vgpu);
                 return r;
+        }
         *ret_flags = p.flags | (p.changed ? OEMKVM_PATCH_CHANGED : 0);
         *ret_files = files;
+        if (ret_vgpu)
+                *ret_vgpu = vgpu;
+        else
+                patch_vgpu_clear(&vgpu);
         return 0;
 }
 
@@ -250,6 +271,8 @@ int oemkvm_patch_files(const char *xml, size_t len, char ***ret_paths,
         r = patch_load(&p, xml, len);
         if (r >= 0)
                 r = patch_license_files(&p, &list);
+        if (r >= 0)
+                r = patch_gvt_files(&p, &list);
         patch_done(&p);
         if (r < 0)
                 return r == -ENOMEM ? oemkvm_error_set(err, r, "out of memory listing the license files") : r;

@@ -6,14 +6,26 @@
 #ifndef OEMKVM_DOMAIN_ENGINE_H
 #define OEMKVM_DOMAIN_ENGINE_H
 
+#include "host/mdev.h"
 #include "oemkvm.h"
+
+/* The vGPU a patched definition asks for: <oemkvm:gvt>'s parent and type,
+ * and the UUID of the mdev its hostdev names. */
+struct patch_vgpu {
+        char *parent;                   /* NULL: no vGPU */
+        char *type;
+        char uuid[OEMKVM_UUID_SIZE];
+};
+void patch_vgpu_clear(struct patch_vgpu *v);
 
 /*
  * The hook's question in one parse: the engine's verdict, flags as
  * oemkvm_patch gives them, and — when the definition needs no change — the
- * license files it makes QEMU read (as oemkvm_patch_files; NULL otherwise).
+ * files it makes QEMU read for oemkvm (as oemkvm_patch_files; NULL
+ * otherwise) and its vGPU (ret_vgpu may be NULL).
  */
 int patch_verify(const struct oemkvm_ctx *ctx, const char *xml, size_t len,
-                 unsigned *ret_flags, char ***ret_files, struct oemkvm_error *err);
+                 unsigned *ret_flags, char ***ret_files, struct patch_vgpu *ret_vgpu,
+                 struct oemkvm_error *err);
 
 #endif

@@ -111,7 +111,7 @@ static int step_verify(struct hook_call *c)
         struct oemkvm_error sub = {};
         int r;
 
-        r = patch_verify(c->ctx, c->xml, c->len, &c->flags, &c->files, &sub);
+        r = patch_verify(c->ctx, c->xml, c->len, &c->flags, &c->files, NULL, &sub);
         if (r < 0)
                 return fail_domain(c, r, &sub);
         if (!(c->flags & OEMKVM_PATCH_TAGGED))

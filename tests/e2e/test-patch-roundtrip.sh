@@ -19,6 +19,9 @@ W=$NS_DIR/patch
 mkdir -p "$STORE" "$STORE/saved" "$W"
 cp "$(fixture_root thinkpad-smbios3)"/expected/*.bin "$STORE/"
 cp "$(fixture_root legacy-smbios2-slic)"/expected/*.bin "$STORE/saved/"
+# The GVT-g goldens name a UEFI ROM in both; any regular file stands for it.
+echo 'not a ROM' >"$STORE/vbios_gvt_uefi.rom"
+echo 'not a ROM' >"$STORE/saved/vbios_gvt_uefi.rom"
 
 xml() { virsh dumpxml --inactive "$1"; }
 # The golden cases are virt-install's KVM domains; libvirt refuses to define
