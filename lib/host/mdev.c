@@ -1015,11 +1015,10 @@ static int mdevctl_run(const struct oemkvm_ctx *ctx, const char *verb, const cha
                                 WIFSIGNALED(status) ? WTERMSIG(status) : 0);
 }
 
-int oemkvm_mdev_start(const struct oemkvm_ctx *ctx, const char *parent, const char *type,
-                      const char *uuid, enum oemkvm_mdev_via *ret_via, struct oemkvm_error *err)
+int oemkvm_mdev_via(const struct oemkvm_ctx *ctx, const char *parent, const char *type,
+                    const char *uuid, enum oemkvm_mdev_via *ret_via, struct oemkvm_error *err)
 {
         struct oemkvm_mdev_config cfg = {};
-        struct oemkvm_mdev_type t = {};
         struct oemkvm_error sub = {};
         _cleanup_free_ char *config = NULL;
         char u[OEMKVM_UUID_SIZE];
@@ -1032,35 +1031,54 @@ int oemkvm_mdev_start(const struct oemkvm_ctx *ctx, const char *parent, const ch
                 r = check_uuid(uuid, u, err);
         if (r < 0)
                 return r;
-
         r = oemkvm_mdev_config_read(ctx, parent, u, &cfg, &sub);
         if (r == -ENOENT) {
-                r = oemkvm_mdev_create(ctx, parent, type, u, err);
-                if (r >= 0)
-                        *ret_via = OEMKVM_MDEV_VIA_SYSFS;
-                return r;
+                *ret_via = OEMKVM_MDEV_VIA_SYSFS;
+                return 0;
         }
         if (r < 0)
                 return oemkvm_error_set(err, r, "%s", sub.message);
-
         config = sysroot_path(ctx, MDEVCTL_CONFIG, parent, u, NULL, NULL);
         if (!config)
                 r = oemkvm_error_set(err, -ENOMEM, "out of memory");
         else if (strcmp(cfg.type, type))
                 r = oemkvm_error_set(err, -EINVAL, "'%s' defines mdev %s with type '%s', not '%s'",
                                      config, u, cfg.type, type);
+        else
+                *ret_via = OEMKVM_MDEV_VIA_MDEVCTL;
+        oemkvm_mdev_config_clear(&cfg);
+        return r;
+}
+
+int oemkvm_mdev_start(const struct oemkvm_ctx *ctx, const char *parent, const char *type,
+                      const char *uuid, enum oemkvm_mdev_via via, struct oemkvm_error *err)
+{
+        struct oemkvm_mdev_type t = {};
+        _cleanup_free_ char *config = NULL;
+        char u[OEMKVM_UUID_SIZE];
+        int r;
+
+        r = check_parent(parent, err);
         if (r >= 0)
-                r = oemkvm_mdev_type_read(ctx, parent, type, &t, err);
+                r = check_type(type, err);
+        if (r >= 0)
+                r = check_uuid(uuid, u, err);
+        if (r < 0)
+                return r;
+        if (via == OEMKVM_MDEV_VIA_SYSFS)
+                return oemkvm_mdev_create(ctx, parent, type, u, err);
+
+        config = sysroot_path(ctx, MDEVCTL_CONFIG, parent, u, NULL, NULL);
+        if (!config)
+                return oemkvm_error_set(err, -ENOMEM, "out of memory");
+        r = oemkvm_mdev_type_read(ctx, parent, type, &t, err);
         /* mdevctl refuses a full type with a message but no errno: say it ourselves. */
         if (r >= 0 && t.available == 0)
                 r = oemkvm_error_set(err, -ENOSPC, "mdev type %s on %s has no available instance left",
                                      type, parent);
         if (r >= 0)
                 r = mdevctl_run(ctx, "start", parent, u, config, err);
-        if (r >= 0)
-                *ret_via = OEMKVM_MDEV_VIA_MDEVCTL;
         oemkvm_mdev_type_clear(&t);
-        oemkvm_mdev_config_clear(&cfg);
         return r < 0 ? r : 0;
 }
 
@@ -1082,4 +1100,75 @@ int oemkvm_mdev_stop(const struct oemkvm_ctx *ctx, const char *parent, const cha
         if (!config)
                 return oemkvm_error_set(err, -ENOMEM, "out of memory");
         return mdevctl_run(ctx, "stop", parent, u, config, err);
+}
+
+/* Does the NUL-separated argument list name the device's sysfs path? */
+static bool args_name(const char *args, size_t len, const char *needle)
+{
+        return memmem(args, len, needle, strlen(needle)) != NULL;
+}
+
+/* QEMU's `-name guest=NAME[,…]` (or `-name NAME`), ",," standing for a comma. */
+static char *qemu_guest_name(const char *args, size_t len)
+{
+        for (const char *a = args; a < args + len; a += strlen(a) + 1) {
+                const char *v = a + strlen(a) + 1, *end;
+                char *name, *o;
+
+                if (strcmp(a, "-name") || v >= args + len)
+                        continue;
+                if (!strncmp(v, "guest=", 6))
+                        v += 6;
+                name = o = malloc(strlen(v) + 1);
+                if (!name)
+                        return NULL;
+                for (end = v; *end; end++) {
+                        if (*end == ',' && end[1] != ',')
+                                break;
+                        if (*end == ',')
+                                end++;
+                        *o++ = *end;
+                }
+                *o = '\0';
+                return name;
+        }
+        return NULL;
+}
+
+int oemkvm_mdev_holder(const struct oemkvm_ctx *ctx, const char *uuid, char **ret_name)
+{
+        _cleanup_free_ char *proc = sysroot_path(ctx, "/proc", NULL, NULL, NULL, NULL);
+        char needle[64], u[OEMKVM_UUID_SIZE];
+        struct dirent *de;
+        char *name = NULL;
+        DIR *d;
+
+        if (oemkvm_mdev_uuid_parse(uuid, u) < 0)
+                return -EINVAL;
+        if (!proc)
+                return -ENOMEM;
+        snprintf(needle, sizeof(needle), MDEV_DEVICES "/%s", u);
+        d = opendir(proc);
+        if (!d)
+                return -ENOENT;
+        while (!name && (de = readdir(d))) {
+                _cleanup_free_ char *path = NULL;
+                _cleanup_free_ uint8_t *buf = NULL;
+                size_t len = 0;
+
+                if (!isdigit((unsigned char)de->d_name[0]))
+                        continue;
+                path = sysroot_path(ctx, "/proc", de->d_name, "cmdline", NULL, NULL);
+                /* A process that ended meanwhile, or a kernel thread: not it. */
+                if (!path || read_full_file(path, 256 * 1024, &buf, &len, NULL) < 0 || len == 0)
+                        continue;
+                if (buf[len - 1] != '\0' || !args_name((const char *)buf, len, needle))
+                        continue;
+                name = qemu_guest_name((const char *)buf, len);
+        }
+        closedir(d);
+        if (!name)
+                return -ENOENT;
+        *ret_name = name;
+        return 0;
 }

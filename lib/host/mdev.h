@@ -127,16 +127,31 @@ enum oemkvm_mdev_via {
 };
 
 /*
- * Starts parent/type/uuid: with `mdevctl start` when mdevctl's
- * configuration defines it (so `mdevctl list` stays true; its type must be
- * `type`, and -ENOSPC when the type has no available instance, which
- * mdevctl would refuse without an errno), else by sysfs create.  mdevctl
- * acts on this machine only: -EXDEV under another sysroot.
+ * How parent/uuid is to be started: with mdevctl when mdevctl's
+ * configuration defines it (so `mdevctl list` stays true), else through
+ * sysfs.  A definition of another type than `type` is -EINVAL.
+ */
+int oemkvm_mdev_via(const struct oemkvm_ctx *ctx, const char *parent, const char *type,
+                    const char *uuid, enum oemkvm_mdev_via *ret_via, struct oemkvm_error *err);
+
+/*
+ * Starts parent/type/uuid the way oemkvm_mdev_via said: sysfs create, or
+ * `mdevctl start` (-ENOSPC when the type has no available instance, which
+ * mdevctl refuses without an errno).  mdevctl acts on this machine only:
+ * -EXDEV under another sysroot.
  */
 int oemkvm_mdev_start(const struct oemkvm_ctx *ctx, const char *parent, const char *type,
-                      const char *uuid, enum oemkvm_mdev_via *ret_via, struct oemkvm_error *err);
+                      const char *uuid, enum oemkvm_mdev_via via, struct oemkvm_error *err);
 /* Stops a device the way it was started. */
 int oemkvm_mdev_stop(const struct oemkvm_ctx *ctx, const char *parent, const char *uuid,
                      enum oemkvm_mdev_via via, struct oemkvm_error *err);
+
+/*
+ * The running domain whose QEMU holds device uuid: a process under
+ * <sysroot>/proc whose command line names /sys/bus/mdev/devices/<uuid>,
+ * and its `-name guest=NAME`.  *ret_name is malloc'd; -ENOENT when no
+ * process holds it.
+ */
+int oemkvm_mdev_holder(const struct oemkvm_ctx *ctx, const char *uuid, char **ret_name);
 
 #endif

@@ -161,8 +161,9 @@ TEST(start_stop_sysfs)
         enum oemkvm_mdev_via via = 0;
         struct oemkvm_error err = {};
 
-        CHECK_INT(oemkvm_mdev_start(ctx, "mbochs", "mbochs-medium", A, &via, &err), 0);
+        CHECK_INT(oemkvm_mdev_via(ctx, "mbochs", "mbochs-medium", A, &via, &err), 0);
         CHECK_INT(via, OEMKVM_MDEV_VIA_SYSFS);
+        CHECK_INT(oemkvm_mdev_start(ctx, "mbochs", "mbochs-medium", A, via, &err), 0);
         CHECK(active(A));
         /* mdevctl sees it, as a device it does not define. */
         CHECK(output_has_line("mdevctl list", A " mbochs mbochs-medium manual"));
@@ -183,10 +184,11 @@ TEST(start_stop_mdevctl)
         CHECK(!cfg.autostart);
         oemkvm_mdev_config_clear(&cfg);
 
-        CHECK_INT(oemkvm_mdev_start(ctx, "mbochs", "mbochs-medium", B, &via, &err), 0);
+        CHECK_INT(oemkvm_mdev_via(ctx, "mbochs", "mbochs-medium", B, &via, &err), 0);
+        CHECK_INT(via, OEMKVM_MDEV_VIA_MDEVCTL);
+        CHECK_INT(oemkvm_mdev_start(ctx, "mbochs", "mbochs-medium", B, via, &err), 0);
         if (err.code)
                 fprintf(stderr, "%s\n", err.message);
-        CHECK_INT(via, OEMKVM_MDEV_VIA_MDEVCTL);
         CHECK(active(B));
         CHECK(output_has_line("mdevctl list", B " mbochs mbochs-medium manual (defined)"));
         CHECK_INT(oemkvm_mdev_stop(ctx, "mbochs", B, via, &err), 0);
@@ -200,7 +202,7 @@ TEST(start_stop_mdevctl)
         CHECK_CONTAINS(err.message, "'mdevctl stop -u " B "' failed (exit 1)");
 
         /* Its definition decides the type. */
-        CHECK_INT(oemkvm_mdev_start(ctx, "mbochs", "mbochs-small", B, &via, &err), -EINVAL);
+        CHECK_INT(oemkvm_mdev_via(ctx, "mbochs", "mbochs-small", B, &via, &err), -EINVAL);
         CHECK_CONTAINS(err.message, "/etc/mdevctl.d/mbochs/" B "' defines mdev " B " with type 'mbochs-medium', not 'mbochs-small'");
         CHECK(!active(B));
 
@@ -208,7 +210,7 @@ TEST(start_stop_mdevctl)
         CHECK_INT(oemkvm_mdev_create(ctx, "mbochs", "mbochs-large", A, &err), 0);
         CHECK_INT(oemkvm_mdev_create(ctx, "mbochs", "mbochs-medium", C, &err), 0);
         CHECK_INT(available("mbochs", "mbochs-medium"), 0);
-        CHECK_INT(oemkvm_mdev_start(ctx, "mbochs", "mbochs-medium", B, &via, &err), -ENOSPC);
+        CHECK_INT(oemkvm_mdev_start(ctx, "mbochs", "mbochs-medium", B, OEMKVM_MDEV_VIA_MDEVCTL, &err), -ENOSPC);
         CHECK_CONTAINS(err.message, "mdev type mbochs-medium on mbochs has no available instance left");
         CHECK(!active(B));
         CHECK_INT(oemkvm_mdev_remove(ctx, A, &err), 0);

@@ -509,33 +509,81 @@ TEST(start_and_stop)
         struct oemkvm_error err = {};
 
         /* Not defined in mdevctl: sysfs. */
-        CHECK_INT(oemkvm_mdev_start(ctx, IGPU, "i915-GVTg_V5_8", NEW, &via, &err), 0);
+        CHECK_INT(oemkvm_mdev_via(ctx, IGPU, "i915-GVTg_V5_8", NEW, &via, &err), 0);
         CHECK_INT(via, OEMKVM_MDEV_VIA_SYSFS);
+        CHECK_INT(oemkvm_mdev_start(ctx, IGPU, "i915-GVTg_V5_8", NEW, via, &err), 0);
         CHECK_STR(file_text(root, TYPES "/i915-GVTg_V5_8/create"), NEW);
         CHECK_INT(oemkvm_mdev_stop(ctx, IGPU, ACTIVE, OEMKVM_MDEV_VIA_SYSFS, &err), 0);
         CHECK_STR(file_text(root, "/sys/devices/pci0000:00/0000:00:02.0/" ACTIVE "/remove"), "1");
 
         /* Defined in mdevctl: its type must be the one asked for. */
         via = 0;
-        CHECK_INT(oemkvm_mdev_start(ctx, IGPU, "i915-GVTg_V5_8", DEFINED, &via, &err), -EINVAL);
+        CHECK_INT(oemkvm_mdev_via(ctx, IGPU, "i915-GVTg_V5_8", DEFINED, &via, &err), -EINVAL);
         expect_error(&err, -EINVAL, "/etc/mdevctl.d/0000:00:02.0/" DEFINED "' defines mdev " DEFINED,
                      "with type 'i915-GVTg_V5_4', not 'i915-GVTg_V5_8'");
+        CHECK_INT(via, 0);
+        CHECK_INT(oemkvm_mdev_via(ctx, IGPU, "i915-GVTg_V5_4", DEFINED, &via, &err), 0);
+        CHECK_INT(via, OEMKVM_MDEV_VIA_MDEVCTL);
         /* A full type is refused before mdevctl runs (it would say so without an errno). */
-        CHECK_INT(oemkvm_mdev_start(ctx, IGPU, "i915-GVTg_V5_4", DEFINED, &via, &err), -ENOSPC);
+        CHECK_INT(oemkvm_mdev_start(ctx, IGPU, "i915-GVTg_V5_4", DEFINED, via, &err), -ENOSPC);
         expect_error(&err, -ENOSPC, "mdev type i915-GVTg_V5_4 on 0000:00:02.0 has no available instance left", NULL);
         /* mdevctl acts on the running machine only, never under a sysroot. */
         write_text(root, TYPES "/i915-GVTg_V5_4/available_instances", "1\n");
-        CHECK_INT(oemkvm_mdev_start(ctx, IGPU, "i915-GVTg_V5_4", DEFINED, &via, &err), -EXDEV);
+        CHECK_INT(oemkvm_mdev_start(ctx, IGPU, "i915-GVTg_V5_4", DEFINED, via, &err), -EXDEV);
         expect_error(&err, -EXDEV, "mdevctl acts on this machine only", root);
         CHECK_INT(oemkvm_mdev_stop(ctx, IGPU, DEFINED, OEMKVM_MDEV_VIA_MDEVCTL, &err), -EXDEV);
-        CHECK_INT(via, 0);
         CHECK_STR(file_text(root, TYPES "/i915-GVTg_V5_4/create"), "");
 
-        CHECK_INT(oemkvm_mdev_start(ctx, IGPU, "i915-GVTg_V5_4", "x", &via, &err), -EINVAL);
+        CHECK_INT(oemkvm_mdev_via(ctx, IGPU, "i915-GVTg_V5_4", "x", &via, &err), -EINVAL);
+        CHECK_INT(oemkvm_mdev_start(ctx, IGPU, "i915-GVTg_V5_4", "x", OEMKVM_MDEV_VIA_SYSFS, &err), -EINVAL);
         CHECK_INT(oemkvm_mdev_stop(ctx, "a/b", ACTIVE, OEMKVM_MDEV_VIA_SYSFS, &err), -EINVAL);
+        oemkvm_ctx_free(ctx);
+}
+
+/* A /proc/<pid>/cmdline under the test root: args joined by NULs. */
+static void fake_process(const char *root, const char *pid, const char *const *args)
+{
+        char path[4096];
+        FILE *f;
+
+        snprintf(path, sizeof(path), "%s/proc/%s", root, pid);
+        CHECK_INT(mkdir(path, 0755), 0);
+        snprintf(path, sizeof(path), "%s/proc/%s/cmdline", root, pid);
+        f = fopen(path, "we");
+        if (!f)
+                abort();
+        for (; *args; args++)
+                fwrite(*args, 1, strlen(*args) + 1, f);
+        fclose(f);
+}
+
+TEST(holder)
+{
+        static const char *const qemu[] = {
+                "/usr/bin/qemu-system-x86_64", "-name", "guest=win,,11,debug-threads=on", "-device",
+                "{\"driver\":\"vfio-pci\",\"id\":\"ua-oemkvm-gvt\",\"sysfsdev\":\"/sys/bus/mdev/devices/" ACTIVE "\"}", NULL,
+        };
+        static const char *const other[] = { "/usr/bin/qemu-system-x86_64", "-name", "guest=linux", NULL };
+        const char *root = check_tmpdir();
+        struct oemkvm_ctx *ctx;
+        char path[4096], *name = NULL;
+
+        snprintf(path, sizeof(path), "%s/proc", root);
+        CHECK_INT(mkdir(path, 0755), 0);
+        fake_process(root, "1", (const char *const[]){ "/sbin/init", NULL });
+        fake_process(root, "200", other);
+        fake_process(root, "4242", qemu);
+        ctx = ctx_at(root);
+        CHECK_INT(oemkvm_mdev_holder(ctx, "5C7A3F30-8F7A-4B1E-9D55-2F0E1C3B4A61", &name), 0);
+        CHECK_STR(name, "win,11");
+        free(name);
+        name = NULL;
+        CHECK_INT(oemkvm_mdev_holder(ctx, DEFINED, &name), -ENOENT);
+        CHECK(name == NULL);
+        CHECK_INT(oemkvm_mdev_holder(ctx, "../x", &name), -EINVAL);
         oemkvm_ctx_free(ctx);
 }
 
 TESTS(T(uuid_grammar), T(parent_and_type_grammar), T(parse_count), T(parse_type_path), T(config_parse),
       T(types_read), T(types_read_damaged), T(type_read), T(device_read), T(config_read),
-      T(create_and_remove), T(start_and_stop))
+      T(create_and_remove), T(start_and_stop), T(holder))
