@@ -303,15 +303,19 @@ int oemkvm_tag_build(const struct oemkvm_tag *tag, char **ret_xml, struct oemkvm
 
 /*
  * The phases in which the hook acts for a tagged domain, as
- * X(op, subop, steps): the hook binary decides from its arguments alone,
- * before it loads this library (libvirt runs it five times per start, and
- * most phases have nothing to do); the runtime maps each phase to its list
- * of steps.  Every other phase, tagged or not, costs a bare exec.
+ * X(op, subop, steps, needs): the hook binary decides from its arguments
+ * (and, where `needs` is not NULL, from whether the XML holds that text at
+ * all) before it loads this library — libvirt runs it five times per
+ * start, and most phases have nothing to do; the runtime maps each phase
+ * to its list of steps.  Every other phase, tagged or not, costs a bare
+ * exec.  release end has work only for a domain with a vGPU
+ * (<oemkvm:gvt>, and its record).
  */
-#define OEMKVM_HOOK_PHASES(X)                   \
-        X("prepare", "begin", prepare)          \
-        X("migrate", "begin", relocate)         \
-        X("restore", "begin", relocate)
+#define OEMKVM_HOOK_PHASES(X)                           \
+        X("prepare", "begin", prepare, NULL)            \
+        X("migrate", "begin", relocate, NULL)           \
+        X("restore", "begin", relocate, NULL)           \
+        X("release", "end", release, "gvt")
 
 /*
  * Fast check, no XML parser: does this text carry the oemkvm config
@@ -328,6 +332,9 @@ bool oemkvm_xml_is_tagged(const char *xml, size_t len);
  *  - prepare begin: refreshes ctx's store from firmware (when the host has
  *    the tables), then refuses unless the definition is patched to match
  *    its tag and QEMU's user can read every file it names;
+ *    It then starts the vGPU <oemkvm:gvt> asks for unless it is active,
+ *    recording under <sysroot>/run/oemkvm/gvt that oemkvm started it;
+ *  - release end: stops the vGPU oemkvm started for the domain, if any;
  *  - migrate begin / restore begin: the path filter of
  *    oemkvm_patch_relocate;
  *  - anything else, and any untagged domain: nothing.

@@ -190,6 +190,26 @@ OEMKVM_EXPORT int oemkvm_patch(const struct oemkvm_ctx *ctx, const char *xml, si
         return r < 0 ? r : 0;
 }
 
+int patch_domain_uuid(const char *xml, size_t len, char ret[OEMKVM_UUID_SIZE], struct oemkvm_error *err)
+{
+        struct patch p = { .err = err };
+        xmlChar *text = NULL;
+        int r;
+
+        r = xml_parse(xml, len, "domain XML", &p.doc, err);
+        if (r >= 0) {
+                const xmlNode *n = xml_child(xmlDocGetRootElement(p.doc), NULL, "uuid");
+
+                text = n ? xmlNodeGetContent(n) : NULL;
+                if (!text || oemkvm_mdev_uuid_parse((const char *)text, ret) < 0)
+                        r = oemkvm_error_set(err, -EINVAL, "domain XML: no valid <uuid>");
+        }
+        if (text)
+                xmlFree(text);
+        patch_done(&p);
+        return r < 0 ? r : 0;
+}
+
 void patch_vgpu_clear(struct patch_vgpu *v)
 {
         free(v->parent);

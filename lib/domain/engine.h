@@ -18,6 +18,9 @@ struct patch_vgpu {
 };
 void patch_vgpu_clear(struct patch_vgpu *v);
 
+/* The domain's own <uuid>, lowercase: -EINVAL when it has none. */
+int patch_domain_uuid(const char *xml, size_t len, char ret[OEMKVM_UUID_SIZE], struct oemkvm_error *err);
+
 /*
  * The hook's question in one parse: the engine's verdict, flags as
  * oemkvm_patch gives them, and — when the definition needs no change — the
