@@ -3,7 +3,10 @@
 # this machine's root (tests/lib/mdev-guest -H, libvirtd in the namespaces
 # of tests/lib/libvirtd-ns there): libvirt does not create an mdev and
 # fails the start without it, QEMU realizes an active one as vfio-pci, and
-# a destroyed domain leaves it behind (tests/guest/mdev/libvirt.sh).
+# a destroyed domain leaves it behind.  Then the same with oemkvm: a domain
+# tagged <oemkvm:gvt parent="mbochs" type="mbochs-medium" display="none"
+# opregion="no"/> and applied starts with a vGPU that did not exist before,
+# and virsh destroy ends with it gone (tests/guest/mdev/libvirt.sh).
 set -eu
 . "$(dirname "$0")/../lib/common.sh"
 
