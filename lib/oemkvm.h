@@ -299,6 +299,42 @@ struct oemkvm_tag {
  */
 int oemkvm_tag_build(const struct oemkvm_tag *tag, char **ret_xml, struct oemkvm_error *err);
 
+/* ---------------------------------------------------------------- GVT-g */
+
+/* One type of one parent, as `mdevctl types` lists it. */
+struct oemkvm_mdev_type {
+        char *parent;                   /* "0000:00:02.0", "mbochs" */
+        char *type;                     /* the directory: what create and mdevctl take */
+        char *name;                     /* `name`, NULL when the driver has none */
+        char *description;              /* `description` (lines kept), NULL when none */
+        char *device_api;               /* `device_api`: "vfio-pci" */
+        unsigned available;             /* `available_instances` */
+};
+
+/*
+ * Every mediated device (mdev) type of `parent` (NULL: of every parent)
+ * under <sysroot>/sys/class/mdev_bus, sorted by parent and type.  No /sys/class/mdev_bus means no types (0, *ret_n = 0);
+ * -ENODEV when `parent` is not there.  Free with oemkvm_mdev_types_free().
+ */
+int oemkvm_mdev_types_read(const struct oemkvm_ctx *ctx, const char *parent,
+                           struct oemkvm_mdev_type **ret, size_t *ret_n, struct oemkvm_error *err);
+void oemkvm_mdev_types_free(struct oemkvm_mdev_type *types, size_t n);
+
+/* The SHA-256 of Intel's vbios_gvt_uefi.rom, the ROM the manual recipe uses. */
+#define OEMKVM_GVT_ROM_SHA256 "33e540db0838fd49236087d2cda21f4eaa38672f6b2ac56f45351799858de085"
+
+/*
+ * Copies a GVT-g UEFI option ROM (the user's file; oemkvm never downloads
+ * it) into ctx's store as OEMKVM_STORE_GVT_ROM, as the dump's files are
+ * written: atomically, never through a link, 0640 with group gid (unchanged
+ * when (gid_t)-1).  The file must be a regular file of at most 16 MiB
+ * starting with a PCI expansion ROM's 0x55 0xAA.  ret_sha256 gets its
+ * SHA-256 in hex (compare with OEMKVM_GVT_ROM_SHA256).  Returns 1 when
+ * written, 0 when the store held exactly these bytes already.
+ */
+int oemkvm_gvt_rom_install(const struct oemkvm_ctx *ctx, const char *path, gid_t gid,
+                           char ret_sha256[65], struct oemkvm_error *err);
+
 /* ---------------------------------------------------------------- hook */
 
 /*

@@ -517,7 +517,7 @@ void oemkvm_mdev_type_clear(struct oemkvm_mdev_type *t)
         *t = (struct oemkvm_mdev_type){};
 }
 
-void oemkvm_mdev_types_free(struct oemkvm_mdev_type *types, size_t n)
+OEMKVM_EXPORT void oemkvm_mdev_types_free(struct oemkvm_mdev_type *types, size_t n)
 {
         for (size_t i = 0; i < n; i++)
                 oemkvm_mdev_type_clear(&types[i]);
@@ -626,7 +626,7 @@ static int type_cmp(const void *a, const void *b)
         return c ? c : strcmp(x->type, y->type);
 }
 
-int oemkvm_mdev_types_read(const struct oemkvm_ctx *ctx, const char *parent,
+OEMKVM_EXPORT int oemkvm_mdev_types_read(const struct oemkvm_ctx *ctx, const char *parent,
                            struct oemkvm_mdev_type **ret, size_t *ret_n, struct oemkvm_error *err)
 {
         struct type_list list = {};

@@ -66,25 +66,6 @@ void oemkvm_mdev_config_clear(struct oemkvm_mdev_config *cfg);
 
 /* ---------------------------------------------------------------- read */
 
-/* One type of one parent, as `mdevctl types` lists it. */
-struct oemkvm_mdev_type {
-        char *parent;                   /* "0000:00:02.0", "mbochs" */
-        char *type;                     /* the directory: what create and mdevctl take */
-        char *name;                     /* `name`, NULL when the driver has none */
-        char *description;              /* `description` (lines kept), NULL when none */
-        char *device_api;               /* `device_api`: "vfio-pci" */
-        unsigned available;             /* `available_instances` */
-};
-
-/*
- * Every type of `parent` (NULL: of every parent), sorted by parent and
- * type.  No /sys/class/mdev_bus means no types (0, *ret_n = 0);
- * -ENODEV when `parent` is not there.  Free with oemkvm_mdev_types_free().
- */
-int oemkvm_mdev_types_read(const struct oemkvm_ctx *ctx, const char *parent,
-                           struct oemkvm_mdev_type **ret, size_t *ret_n, struct oemkvm_error *err);
-void oemkvm_mdev_types_free(struct oemkvm_mdev_type *types, size_t n);
-
 /* One type; -ENODEV when the parent is not there, -ENOENT when the type is not. */
 int oemkvm_mdev_type_read(const struct oemkvm_ctx *ctx, const char *parent, const char *type,
                           struct oemkvm_mdev_type *ret, struct oemkvm_error *err);
