@@ -22,6 +22,14 @@ hook() { "$HOOK" "$1" "$2" "$3" - <"/tmp/$1.xml" 2>"/tmp/$1.err"; }
 vgpu_of() { sed -n 's|.*<address uuid="\([0-9a-f-]*\)"/>.*|\1|p' "/tmp/$1.xml" | head -n 1; }
 devices() { ls "$MDEV_DEVICES" 2>/dev/null | wc -l; }
 
+# 0. oemkvm gvt types tells what mdevctl types tells, word for word.
+oemkvm gvt types >/tmp/oemkvm.types || fail "oemkvm gvt types"
+mdevctl types | grep -v '^$' >/tmp/mdevctl.types
+cmp -s /tmp/oemkvm.types /tmp/mdevctl.types || fail "gvt types differs from mdevctl types: $(diff /tmp/mdevctl.types /tmp/oemkvm.types)"
+oemkvm gvt types --json | grep -q '"parent": "mbochs", "type": "mbochs-medium", "name": "mbochs-medium", "description": "virtual display, 16 MB video memory", "device_api": "vfio-pci", "available_instances": 5}' ||
+        fail "gvt types --json: $(oemkvm gvt types --json)"
+ok "oemkvm gvt types lists what mdevctl types lists"
+
 # 1. Created at prepare begin with its type, left alone in between, gone at release end.
 define d1 1 'parent="mbochs" type="mbochs-medium" display="none" opregion="no"'
 v=$(vgpu_of d1)
