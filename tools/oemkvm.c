@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The oemkvm command: dispatch to one subcommand.  The offline ones (dump,
- * show, patch) are built in and never load libvirt — a patch costs about
+ * show, patch, gvt) are built in and never load libvirt — a patch costs about
  * what parsing the XML costs.  The ones that talk to libvirt live in a
  * plugin linked against it, dlopen()ed only when one of them runs.
  */
@@ -22,6 +22,7 @@ static const struct {
         { "dump",  cmd_dump,  "copy the host's OEM license tables into the store" },
         { "show",  cmd_show,  "print what would be passed to the guest" },
         { "patch", cmd_patch, "patch a domain XML to match its <oemkvm:config> (stdin to stdout)" },
+        { "gvt",   cmd_gvt,   "the vGPU types this host offers; copy in the GVT-g UEFI ROM" },
         { "apply", NULL,      "patch and redefine tagged libvirt domains" },
         { "tag",   NULL,      "opt a libvirt domain in (or out) and apply" },
         { "watch", NULL,      "patch tagged domains whenever libvirt defines them" },

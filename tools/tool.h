@@ -35,7 +35,7 @@ static inline void tool_freep(void *p)
 typedef int tool_cmd_fn(int argc, char **argv);
 
 /* Offline: built into the command, no libvirt. */
-tool_cmd_fn cmd_dump, cmd_show, cmd_patch;
+tool_cmd_fn cmd_dump, cmd_show, cmd_patch, cmd_gvt;
 /* Talk to libvirt: in the plugin, loaded only when one of them runs. */
 tool_cmd_fn cmd_apply, cmd_tag, cmd_watch;
 
