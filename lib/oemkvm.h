@@ -299,6 +299,29 @@ struct oemkvm_tag {
  */
 int oemkvm_tag_build(const struct oemkvm_tag *tag, char **ret_xml, struct oemkvm_error *err);
 
+/* ---------------------------------------------------------------- install */
+
+/*
+ * The definition `oemkvm install` defines, from virt-install's first-boot
+ * XML for a Windows 11 guest (`virt-install --print-xml 1 --osinfo win11`):
+ * refuses XML without UEFI firmware or an emulated TPM (-ENODEV, naming the
+ * package to install), adds the tag, sets on_reboot to restart (Setup
+ * reboots several times) and runs the engine against ctx's store.  The
+ * boot order stays virt-install's: install medium first.
+ */
+int oemkvm_install_build(const struct oemkvm_ctx *ctx, const char *xml, size_t len,
+                         const struct oemkvm_tag *tag, struct oemkvm_patch_result *ret,
+                         struct oemkvm_error *err);
+
+/*
+ * After the first start: the definition without the CD-ROM as a boot
+ * device, so Windows boots from its disk from then on.  Returns 1 and
+ * *ret_xml (malloc'd) when it changed something, 0 when there was nothing
+ * to drop.
+ */
+int oemkvm_install_boot_disk(const char *xml, size_t len, char **ret_xml,
+                             struct oemkvm_error *err);
+
 /* ---------------------------------------------------------------- hook */
 
 /*
