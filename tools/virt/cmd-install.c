@@ -314,6 +314,21 @@ static int disk_used_by(virConnectPtr conn, const char *path, char **ret_name)
         return 0;
 }
 
+/* No other domain may share the disk: Setup erases it. */
+static int disk_check_free(const struct install *in)
+{
+        char *user = NULL;
+        int r = disk_used_by(in->conn, in->disk_path, &user);
+
+        if (r >= 0 && user) {
+                tool_error("--disk '%s' is a disk of domain '%s' — give this domain a disk of its own",
+                           in->disk_path, user);
+                r = -EBUSY;
+        }
+        free(user);
+        return r;
+}
+
 /* The first disk's image in virt-install's XML: where it puts a new one. */
 static char *xml_disk_path(const char *xml)
 {
@@ -542,7 +557,7 @@ static int check_host(const struct install *in)
 static int prepare(struct install *in)
 {
         struct oemkvm_error err = {};
-        char *vi_xml = NULL, *user = NULL;
+        char *vi_xml = NULL;
         virDomainPtr dom;
         int r;
 
@@ -571,6 +586,9 @@ static int prepare(struct install *in)
         in->ctx = tool_ctx_new(NULL);
         if (!in->ctx)
                 return -ENOMEM;
+        r = store_check(in);
+        if (r < 0)
+                return r;
         /* The viewer's connection is an event (console.c). */
         if (virEventRegisterDefaultImpl() < 0) {
                 tool_error("cannot set up libvirt's event loop: %s", virt_error());
@@ -597,14 +615,14 @@ static int prepare(struct install *in)
         if (!in->vcpus)
                 in->vcpus = in->node.cpus * 3 / 4 ? in->node.cpus * 3 / 4 : 1;
 
-        r = store_check(in);
-        if (r < 0)
-                return r;
         if (!in->print_xml && in->disk_kind == DISK_NONE && !spawn_in_path("qemu-img")) {
                 tool_error("qemu-img is not installed: it makes the disk image (Debian/Ubuntu: sudo apt install qemu-utils)");
                 return -ENOENT;
         }
 
+        /* Before virt-install, whose own check says less. */
+        if (in->disk_path && (r = disk_check_free(in)) < 0)
+                return r;
         r = virt_install_xml(in, &vi_xml);
         if (r < 0)
                 return r;
@@ -624,19 +642,13 @@ static int prepare(struct install *in)
                         tool_report(&err, r);
                         goto out;
                 }
-        }
-        r = disk_used_by(in->conn, in->disk_path, &user);
-        if (r >= 0 && user) {
-                tool_error("--disk '%s' is a disk of domain '%s' — give this domain a disk of its own",
-                           in->disk_path, user);
-                r = -EBUSY;
+                r = disk_check_free(in);
         }
         if (r >= 0)
                 r = build(in, vi_xml);
         if (r >= 0)
                 r = check_host(in);
 out:
-        free(user);
         free(vi_xml);
         return r;
 }
