@@ -8,8 +8,10 @@
 #    validates against libvirt's schema and boots from the CD, then the
 #    disk, and restarts on reboot;
 #  - a real install defines virt-install's machine with the virtio tag
-#    (VirtIO SCSI, virtio NIC, the drivers CD) and, once started, boots
-#    from the disk only from then on (the running machine keeps the CD);
+#    (VirtIO SCSI, virtio NIC, the drivers CD), starts it paused until the
+#    console has connected, and once started boots from the disk only from
+#    then on (the running machine keeps the CD);
+#  - without --memory and --vcpus it gets 3/4 of the host;
 #  - a start that fails after the define leaves the defined, patched
 #    domain and its disk, and says so.
 set -eu
@@ -24,6 +26,7 @@ require_cmd xorriso xorriso
 require_cmd swtpm swtpm
 require_cmd qemu-img qemu-utils
 require_cmd virt-xml-validate libvirt-clients
+require_cmd ip iproute2
 
 ns_firmware "$(fixture_root thinkpad-smbios3)"
 ns_install_hook
@@ -130,6 +133,13 @@ note "each bad argument: one line, nothing created"
 "$OEMKVM" install w --iso "$ISO" $BASE --dry-run >"$OUT" 2>"$ERR" || die "--dry-run failed: $(cat "$ERR")"
 grep -qx "would collect this laptop's license data into $E2E_STORE" "$OUT" || die "--dry-run: $(cat "$OUT")"
 grep -qx "would create disk $IMAGES/w.qcow2 (1 GiB, qcow2)" "$OUT" || die "--dry-run: $(cat "$OUT")"
+# Without --memory and --vcpus: three quarters of the host, on 1 socket.
+"$OEMKVM" install w --iso "$ISO" --disk 1 --virt-type qemu --dry-run >"$OUT" 2>"$ERR" || die "--dry-run failed: $(cat "$ERR")"
+mib=$(( $(sed -n 's/^MemTotal: *\([0-9]*\) kB/\1/p' /proc/meminfo) / 1024 * 3 / 4 ))
+vcpus=$(( threads * 3 / 4 ))
+[ "$vcpus" -gt 0 ] || vcpus=1
+grep -q "^would define w: .* $vcpus vCPUs\{0,1\} on 1 socket, $mib MiB" "$OUT" ||
+        die "the defaults are not 3/4 of the host ($vcpus vCPUs, $mib MiB): $(cat "$OUT")"
 state | diff -u "$NS_DIR/state.before" - >&2 || die "--dry-run created something"
 
 # --print-xml: libvirt's schema accepts it; nothing is created.
@@ -147,12 +157,31 @@ grep -q '<topology sockets="1" dies="1" cores="1" threads="1"/>' "$NS_DIR/w.xml"
 grep -q "file=$E2E_STORE/msdm.bin" "$NS_DIR/w.xml" || die "the definition does not pass the MSDM"
 note "--dry-run and --print-xml create nothing; the definition validates"
 
-# A real install, virtio: patched as tagged; after the first start the CD is no boot device.
+# A real install, virtio, with a display: the domain waits, paused, until
+# the console has connected.  The "virt-viewer" here stands in for the real
+# one (no display in the namespace): it notes the domain's state and opens
+# a VNC connection, which libvirt reports as a graphics event.
+mkdir "$SCRATCH/bin"
+cat >"$SCRATCH/bin/virt-viewer" <<'VIEWER'
+#!/bin/bash
+# virt-viewer --connect URI NAME
+virsh -c "$2" domstate "$3" >"$VIEWER_LOG"
+display=$(virsh -c "$2" domdisplay "$3")
+exec 3<>"/dev/tcp/127.0.0.1/$((5900 + ${display##*:}))"
+sleep 120
+VIEWER
+chmod 0755 "$SCRATCH/bin/virt-viewer"
+ip link set lo up       # the namespace's own loopback, for the VNC connection
 # shellcheck disable=SC2086
-"$OEMKVM" install w --iso "$ISO" $BASE --virtio-win "$SCRATCH/virtio-win.iso" -- --network none \
+env -u SUDO_UID -u SUDO_GID DISPLAY=:0 PATH="$SCRATCH/bin:$PATH" VIEWER_LOG="$NS_DIR/viewer.log" \
+        "$OEMKVM" install w --iso "$ISO" $BASE --virtio-win "$SCRATCH/virtio-win.iso" -- --network none --graphics vnc \
         >"$OUT" 2>"$ERR" || { cat "$OUT" "$ERR" >&2; ns_show_logs w; die "oemkvm install w failed"; }
+grep -qx 'Opening the console (virt-viewer); w starts when it has connected.' "$OUT" || die "no console was opened: $(cat "$OUT")"
+if grep -q 'did not connect' "$OUT"; then die "the console's connection went unnoticed: $(cat "$OUT")"; fi
+[ "$(cat "$NS_DIR/viewer.log")" = paused ] || die "the console opened on a domain that was $(cat "$NS_DIR/viewer.log"), not paused"
 grep -q 'vioscsi\\w11\\amd64' "$OUT" || die "the output does not say which driver Setup needs: $(cat "$OUT")"
 [ "$(virsh domstate w)" = running ] || die "w is not running"
+note "the console opened on the paused domain, which ran once it had connected"
 defn=$(virsh dumpxml --inactive w)
 printf '%s\n' "$defn" | grep -q "<boot dev='cdrom'/>" && die "after its first start, w still boots from the CD"
 printf '%s\n' "$defn" | grep -q "<boot dev='hd'/>" || die "w does not boot from its disk"

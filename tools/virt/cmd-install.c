@@ -97,6 +97,7 @@ struct install {
         virConnectPtr conn;
         char *conn_uri;
         virNodeInfo node;
+        unsigned long long host_kib;    /* the host's memory */
         char *xml;                      /* the patched definition */
 };
 
@@ -538,7 +539,7 @@ static int build(struct install *in, const char *vi_xml)
 
 static int check_host(const struct install *in)
 {
-        unsigned long host_mib = in->node.memory / 1024;
+        unsigned long host_mib = in->host_kib / 1024;
 
         if (in->vcpus > in->node.cpus) {
                 tool_error("--vcpus %lu: this host has %u CPU threads — give at most %u",
@@ -551,6 +552,27 @@ static int check_host(const struct install *in)
                 return -EINVAL;
         }
         return 0;
+}
+
+/*
+ * The host's memory as /proc/meminfo has it.  virNodeInfo's is the sum of
+ * the NUMA cells', which falls short on machines whose memory is not all in
+ * a cell; it is the fallback.
+ */
+static unsigned long long host_memory_kib(virConnectPtr conn, const virNodeInfo *node)
+{
+        unsigned long long kib = node->memory;
+        virNodeMemoryStatsPtr stats = NULL;
+        int n = 0;
+
+        if (virNodeGetMemoryStats(conn, VIR_NODE_MEMORY_STATS_ALL_CELLS, NULL, &n, 0) == 0 && n > 0 &&
+            (stats = calloc((size_t)n, sizeof(*stats))) &&
+            virNodeGetMemoryStats(conn, VIR_NODE_MEMORY_STATS_ALL_CELLS, stats, &n, 0) == 0)
+                for (int i = 0; i < n; i++)
+                        if (!strcmp(stats[i].field, VIR_NODE_MEMORY_STATS_TOTAL) && stats[i].value)
+                                kib = stats[i].value;
+        free(stats);
+        return kib;
 }
 
 /* Every check, in the order a user can fix them; nothing is created. */
@@ -602,6 +624,7 @@ static int prepare(struct install *in)
                 tool_error("cannot ask libvirt about the host: %s", virt_error());
                 return -EIO;
         }
+        in->host_kib = host_memory_kib(in->conn, &in->node);
         dom = virDomainLookupByName(in->conn, in->name);
         if (dom) {
                 virDomainFree(dom);
@@ -611,7 +634,7 @@ static int prepare(struct install *in)
         }
         /* Proportional to the host (3/4 of it), as a laptop's reference setup gave. */
         if (!in->memory_mib)
-                in->memory_mib = in->node.memory / 1024 * 3 / 4;
+                in->memory_mib = in->host_kib / 1024 * 3 / 4;
         if (!in->vcpus)
                 in->vcpus = in->node.cpus * 3 / 4 ? in->node.cpus * 3 / 4 : 1;
 

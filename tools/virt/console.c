@@ -8,6 +8,7 @@
  * (VIR_DOMAIN_EVENT_ID_GRAPHICS) — or the user says so on a terminal.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
@@ -16,7 +17,6 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <fcntl.h>
 
 #include "tool.h"
 #include "virt.h"
@@ -64,11 +64,12 @@ static void on_tick(int timer, void *opaque)
 static pid_t viewer_spawn(char *const argv[])
 {
         pid_t pid = fork();
+        int fd;
 
         if (pid != 0)
                 return pid;
         setsid();
-        int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+        fd = open("/dev/null", O_RDWR | O_CLOEXEC);
         if (fd >= 0) {
                 dup2(fd, 0);
                 dup2(fd, 1);
