@@ -95,7 +95,7 @@ fails "$OEMKVM" install w --iso "$ISO" --print-xml $BASE
 says "the license store '$E2E_STORE' is missing, and the definition names its files: run 'sudo oemkvm dump' first"
 # shellcheck disable=SC2086
 fails "$OEMKVM" install w --iso "$ISO" $BASE --edition ultimate
-says "<oemkvm:topology edition='ultimate'>: the edition is one of home, pro"
+says "--edition: <oemkvm:topology edition='ultimate'>: the edition is one of home, pro"
 fails "$OEMKVM" install w --iso "$ISO" --disk 1 --virt-type qemu --memory 256 --vcpus 65 --edition home
 says "topology: 65 vCPUs exceed the 64 cores Windows Home allows"
 threads=$(getconf _NPROCESSORS_ONLN)

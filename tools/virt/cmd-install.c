@@ -145,6 +145,20 @@ static int check_extra(char **extra, int n)
         return 0;
 }
 
+/* The tag builder knows the editions: ask it before anything slow runs. */
+static int check_edition(const char *edition)
+{
+        const struct oemkvm_tag tag = { .edition = edition };
+        struct oemkvm_error err = {};
+        char *xml = NULL;
+        int r = oemkvm_tag_build(&tag, &xml, &err);
+
+        if (r < 0)
+                tool_error("--edition: %s", err.message);
+        free(xml);
+        return r;
+}
+
 /* An absolute path for --disk (libvirt needs one); virt-install splits its
  * --disk value at commas. */
 static int disk_path_set(struct install *in, const char *arg)
@@ -251,6 +265,8 @@ static int parse_options(struct install *in, int argc, char **argv)
         }
         if (!in->edition)
                 in->edition = DEFAULT_EDITION;
+        if (check_edition(in->edition) < 0)
+                return 2;
         in->disk_gib = DEFAULT_DISK_GIB;
         if (!disk || disk[strspn(disk, "0123456789")] == 0) {
                 if (disk && parse_ulong("--disk", disk, 65536, &in->disk_gib) < 0)
@@ -808,7 +824,7 @@ static int create(struct install *in)
                            in->name, in->name);
                 goto out;
         }
-        printf("Starting %s paused, to open its console first\n", in->name);
+        printf("Starting %s\n", in->name);
         fflush(stdout);
         if (virDomainCreateWithFlags(dom, VIR_DOMAIN_START_PAUSED) < 0) {
                 tool_error("domain '%s' is defined and patched (disk '%s'), but did not start: %s — fix that, then 'virsh -c %s start %s' boots Setup",
