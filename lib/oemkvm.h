@@ -322,6 +322,14 @@ int oemkvm_install_build(const struct oemkvm_ctx *ctx, const char *xml, size_t l
 int oemkvm_install_boot_disk(const char *xml, size_t len, char **ret_xml,
                              struct oemkvm_error *err);
 
+/* The image of the first disk (not CD-ROM) in virt-install's XML:
+ * where it puts a new one.  -ENOENT when it names none. */
+int oemkvm_install_disk_path(const char *xml, size_t len, char **ret_path,
+                             struct oemkvm_error *err);
+
+/* Does the domain XML use path (a file or a device) as a disk or CD-ROM? */
+bool oemkvm_domain_uses_disk(const char *xml, size_t len, const char *path);
+
 /* ---------------------------------------------------------------- hook */
 
 /*

@@ -160,3 +160,46 @@ OEMKVM_EXPORT int oemkvm_install_boot_disk(const char *xml, size_t len, char **r
                 return oemkvm_error_set(err, r, "out of memory editing the boot order");
         return changed;
 }
+
+/* <disk> elements whose <source> names a file or device. */
+static const char *disk_source(const xmlNode *disk)
+{
+        const xmlNode *s = xml_child(disk, NULL, "source");
+        const char *file = xml_attr(s, "file");
+
+        return file ? file : xml_attr(s, "dev");
+}
+
+OEMKVM_EXPORT int oemkvm_install_disk_path(const char *xml, size_t len, char **ret_path,
+                                           struct oemkvm_error *err)
+{
+        xmlDoc *doc = NULL;
+        char *path = NULL;
+        int r;
+
+        r = xml_parse(xml, len, "virt-install's domain XML", &doc, err);
+        if (r < 0)
+                return r;
+        xml_foreach(d, xml_child(xmlDocGetRootElement(doc), NULL, "devices"), NULL, "disk")
+                if (!path && xml_attr_is(d, "device", "disk") && disk_source(d))
+                        path = strdup(disk_source(d));
+        xmlFreeDoc(doc);
+        if (!path)
+                return oemkvm_error_set(err, -ENOENT, "virt-install's XML names no disk image");
+        *ret_path = path;
+        return 0;
+}
+
+OEMKVM_EXPORT bool oemkvm_domain_uses_disk(const char *xml, size_t len, const char *path)
+{
+        xmlDoc *doc = NULL;
+        bool used = false;
+
+        if (xml_parse(xml, len, "domain XML", &doc, NULL) < 0)
+                return false;
+        xml_foreach(d, xml_child(xmlDocGetRootElement(doc), NULL, "devices"), NULL, "disk")
+                if (disk_source(d) && !strcmp(disk_source(d), path))
+                        used = true;
+        xmlFreeDoc(doc);
+        return used;
+}

@@ -15,15 +15,12 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <libxml/parser.h>
-#include <libxml/tree.h>
 
 #include "tool.h"
 #include "virt.h"
@@ -294,35 +291,12 @@ static int disk_used_by(virConnectPtr conn, const char *path, char **ret_name)
         }
         *ret_name = NULL;
         for (int i = 0; i < n; i++) {
+                /* The running definition and the next start's may differ. */
                 for (int inactive = 0; inactive < 2 && !*ret_name; inactive++) {
                         char *xml = virDomainGetXMLDesc(doms[i], inactive ? VIR_DOMAIN_XML_INACTIVE : 0);
-                        xmlDoc *doc = xml ? xmlReadMemory(xml, (int)strlen(xml), NULL, NULL,
-                                                          XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING)
-                                          : NULL;
-                        xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
 
-                        for (xmlNode *d = root ? root->children : NULL; d; d = d->next) {
-                                if (d->type != XML_ELEMENT_NODE || xmlStrcmp(d->name, BAD_CAST "devices"))
-                                        continue;
-                                for (xmlNode *disk = d->children; disk; disk = disk->next) {
-                                        if (disk->type != XML_ELEMENT_NODE || xmlStrcmp(disk->name, BAD_CAST "disk"))
-                                                continue;
-                                        for (xmlNode *s = disk->children; s; s = s->next) {
-                                                xmlChar *f, *dev;
-
-                                                if (s->type != XML_ELEMENT_NODE || xmlStrcmp(s->name, BAD_CAST "source"))
-                                                        continue;
-                                                f = xmlGetProp(s, BAD_CAST "file");
-                                                dev = xmlGetProp(s, BAD_CAST "dev");
-                                                if ((f && !strcmp((char *)f, path)) || (dev && !strcmp((char *)dev, path)))
-                                                        *ret_name = strdup(virDomainGetName(doms[i]));
-                                                xmlFree(f);
-                                                xmlFree(dev);
-                                        }
-                                }
-                        }
-                        if (doc)
-                                xmlFreeDoc(doc);
+                        if (xml && oemkvm_domain_uses_disk(xml, strlen(xml), path))
+                                *ret_name = strdup(virDomainGetName(doms[i]));
                         free(xml);
                 }
                 virDomainFree(doms[i]);
@@ -344,37 +318,6 @@ static int disk_check_free(const struct install *in)
         }
         free(user);
         return r;
-}
-
-/* The first disk's image in virt-install's XML: where it puts a new one. */
-static char *xml_disk_path(const char *xml)
-{
-        xmlDoc *doc = xmlReadMemory(xml, (int)strlen(xml), NULL, NULL,
-                                    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-        xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
-        char *path = NULL;
-
-        for (xmlNode *d = root ? root->children : NULL; d && !path; d = d->next) {
-                if (d->type != XML_ELEMENT_NODE || xmlStrcmp(d->name, BAD_CAST "devices"))
-                        continue;
-                for (xmlNode *disk = d->children; disk && !path; disk = disk->next) {
-                        xmlChar *device = disk->type == XML_ELEMENT_NODE && !xmlStrcmp(disk->name, BAD_CAST "disk")
-                                          ? xmlGetProp(disk, BAD_CAST "device") : NULL;
-
-                        if (device && !xmlStrcmp(device, BAD_CAST "disk"))
-                                for (xmlNode *s = disk->children; s && !path; s = s->next)
-                                        if (s->type == XML_ELEMENT_NODE && !xmlStrcmp(s->name, BAD_CAST "source")) {
-                                                xmlChar *f = xmlGetProp(s, BAD_CAST "file");
-
-                                                path = f ? strdup((char *)f) : NULL;
-                                                xmlFree(f);
-                                        }
-                        xmlFree(device);
-                }
-        }
-        if (doc)
-                xmlFreeDoc(doc);
-        return path;
 }
 
 /* virt-install's first-boot XML for this domain; nothing is created (--dry-run). */
@@ -666,13 +609,9 @@ static int prepare(struct install *in)
         if (r < 0)
                 return r;
         if (!in->disk_path) {
-                in->disk_path = xml_disk_path(vi_xml);
-                if (!in->disk_path) {
-                        tool_error("virt-install's XML names no disk image");
-                        r = -EINVAL;
-                        goto out;
-                }
-                r = media_probe_disk(in->disk_path, &in->disk_kind, &err);
+                r = oemkvm_install_disk_path(vi_xml, strlen(vi_xml), &in->disk_path, &err);
+                if (r >= 0)
+                        r = media_probe_disk(in->disk_path, &in->disk_kind, &err);
                 if (r >= 0 && in->disk_kind != DISK_NONE)
                         r = oemkvm_error_set(&err, -EEXIST,
                                              "'%s' exists already — remove it, or install onto it with --disk %s --reuse-disk",

@@ -150,4 +150,26 @@ TEST(boot_disk_after_the_first_start)
         free(xml);
 }
 
-TESTS(T(virtinst_win11_patches), T(refusals), T(boot_disk_after_the_first_start))
+TEST(disks)
+{
+        char *xml = virtinst_xml(), *path = NULL, *cd_only;
+        struct oemkvm_error err = {};
+
+        CHECK_INT(oemkvm_install_disk_path(xml, strlen(xml), &path, &err), 0);
+        CHECK_STR(path, "/var/lib/libvirt/images/w11.qcow2");
+        CHECK(oemkvm_domain_uses_disk(xml, strlen(xml), "/var/lib/libvirt/images/w11.qcow2"));
+        /* CD-ROMs count as used too: two domains must not share an image either way. */
+        CHECK(oemkvm_domain_uses_disk(xml, strlen(xml), "/var/lib/libvirt/images/Win11_24H2_English_x64.iso"));
+        CHECK(!oemkvm_domain_uses_disk(xml, strlen(xml), "/var/lib/libvirt/images/w11"));
+        CHECK(!oemkvm_domain_uses_disk("<domain", 7, "/x"));
+        cd_only = replace(xml, "device=\"disk\"", "device=\"floppy\"");
+        free(path);
+        path = NULL;
+        CHECK_INT(oemkvm_install_disk_path(cd_only, strlen(cd_only), &path, &err), -ENOENT);
+        CHECK_CONTAINS(err.message, "names no disk image");
+        CHECK(!path);
+        free(cd_only);
+        free(xml);
+}
+
+TESTS(T(virtinst_win11_patches), T(refusals), T(boot_disk_after_the_first_start), T(disks))
