@@ -103,6 +103,10 @@ fails "$OEMKVM" install w --iso "$ISO" --disk 1 --virt-type qemu --memory 256 --
 says "--vcpus $((threads + 1)): this host has $threads CPU threads"
 fails "$OEMKVM" install w --iso "$ISO" --disk 1 --virt-type qemu --memory 16777216 --vcpus 1
 says "--memory 16777216: this host has"
+# virt-install's own refusal, its advice pointed past "--".
+fails "$OEMKVM" install w --iso "$ISO" --disk 65536 --virt-type qemu --memory 256 --vcpus 1
+says "virt-install failed: The requested volume capacity will exceed the available pool space"
+says "give virt-install's options after '--', e.g. 'oemkvm install w … -- --check disk_size=off'"
 
 # Taken names and disks: the domains they belong to exist before the snapshot.
 ns_domain_xml taken bios >"$NS_DIR/taken.xml"

@@ -372,6 +372,10 @@ static int virt_install_xml(const struct install *in, char **ret)
         free(disk);
         if (r == -ENOENT)
                 tool_error("virt-install is not installed: it builds the Windows 11 machine (Debian/Ubuntu: sudo apt install virtinst)");
+        else if (r < 0 && strstr(err.message, "--check"))
+                /* Its advice names its own option, which goes after "--". */
+                tool_error("%s — give virt-install's options after '--', e.g. 'oemkvm install %s … -- --check disk_size=off'",
+                           err.message, in->name);
         else if (r < 0)
                 tool_report(&err, r);
         return r;
