@@ -175,6 +175,8 @@ int oemkvm_smbios_system_decode(const uint8_t *buf, size_t len, unsigned smbios_
 #define OEMKVM_STORE_SLIC    "slic.bin"
 #define OEMKVM_STORE_SMBIOS0 "smbios_type_0.bin"
 #define OEMKVM_STORE_SMBIOS1 "smbios_type_1.bin"
+/* Not part of a dump: the GVT-g UEFI option ROM `oemkvm gvt rom` copies in. */
+#define OEMKVM_STORE_GVT_ROM "vbios_gvt_uefi.rom"
 
 struct oemkvm_blob {
         uint8_t *data;                  /* NULL when absent */
@@ -222,8 +224,7 @@ int oemkvm_qemu_user(const struct oemkvm_ctx *ctx, uid_t *ret_uid, char **ret_na
 /*
  * The metadata contract (see oemkvm(7)):
  *   <oemkvm:config xmlns:oemkvm="urn:oemkvm:domain:1"> with children
- *   license, topology, virtio, gvt (gvt is reserved: recognised, not yet
- *   acted on).  The engine's record of what it changed and what was there
+ *   license, topology, virtio, gvt.  The engine's record of what it changed and what was there
  *   before lives in its own metadata element, <oemkvm-state:state> in
  *   urn:oemkvm:state:1 (libvirt keeps one <metadata> child per namespace and
  *   drops unknown attributes on devices, so it cannot live anywhere else).
@@ -238,13 +239,20 @@ enum {
         OEMKVM_PATCH_TAGGED           = 1 << 1, /* the domain carries <oemkvm:config> */
         OEMKVM_PATCH_BUS_SWITCHED     = 1 << 2, /* a disk moved to SCSI: vioscsi warning */
         OEMKVM_PATCH_USER_KEPT        = 1 << 3, /* a value oemkvm set was edited by the user; now theirs */
-        OEMKVM_PATCH_RESERVED         = 1 << 4, /* the tag has <oemkvm:gvt>: reserved, not acted on yet */
+        OEMKVM_PATCH_PATCHED          = 1 << 5, /* a tagged feature changed the definition */
+        OEMKVM_PATCH_REVERTED         = 1 << 6, /* a feature no longer tagged was reverted */
 };
 
 struct oemkvm_patch_result {
         char *xml;                      /* malloc'd, NUL-terminated; the input bytes when unchanged */
         size_t len;
         unsigned flags;
+        /* With CHANGED: what was done, one line for a person, e.g. "patched
+         * license, topology; reverted virtio"; NULL otherwise. */
+        char *summary;
+        /* NULL-terminated lines a person should read (a user's arg kept or
+         * taken over, the topology following <vcpu>); NULL when none. */
+        char **notes;
 };
 
 /*
@@ -263,7 +271,7 @@ void oemkvm_patch_result_clear(struct oemkvm_patch_result *res);
 /*
  * The files a patched definition makes QEMU read for oemkvm: the file= of
  * the -acpitable/-smbios args oemkvm owns (per its state record), or the
- * native <os><acpi><table> equivalents of them.  NULL-terminated malloc'd
+ * native <os><acpi><table> equivalents of them, and the vGPU's romfile.  NULL-terminated malloc'd
  * array of malloc'd absolute paths (empty when the domain uses none); free
  * with oemkvm_strv_free().  Does not touch the files.
  */
@@ -298,6 +306,56 @@ struct oemkvm_tag {
  * grammar, edition names).  *ret_xml is malloc'd.
  */
 int oemkvm_tag_build(const struct oemkvm_tag *tag, char **ret_xml, struct oemkvm_error *err);
+
+/*
+ * A domain definition with its tag set to exactly tag (NULL: removed),
+ * everything else as it was; a <metadata> that held nothing but the tag
+ * goes with it.  1 when the tag changed, 0 when the definition already
+ * carried it (then *ret_xml is a copy of the input).  *ret_xml malloc'd.
+ */
+int oemkvm_tag_set(const struct oemkvm_tag *tag, const char *xml, size_t len, char **ret_xml,
+                   struct oemkvm_error *err);
+
+/* The tag a definition carries (*ret_tag NULL when it has none), its
+ * strings owned by it; free with oemkvm_tag_free(). */
+int oemkvm_tag_get(const char *xml, size_t len, struct oemkvm_tag **ret_tag, struct oemkvm_error *err);
+void oemkvm_tag_free(struct oemkvm_tag *tag);
+
+/* ---------------------------------------------------------------- GVT-g */
+
+/* One type of one parent, as `mdevctl types` lists it. */
+struct oemkvm_mdev_type {
+        char *parent;                   /* "0000:00:02.0", "mbochs" */
+        char *type;                     /* the directory: what create and mdevctl take */
+        char *name;                     /* `name`, NULL when the driver has none */
+        char *description;              /* `description` (lines kept), NULL when none */
+        char *device_api;               /* `device_api`: "vfio-pci" */
+        unsigned available;             /* `available_instances` */
+};
+
+/*
+ * Every mediated device (mdev) type of `parent` (NULL: of every parent)
+ * under <sysroot>/sys/class/mdev_bus, sorted by parent and type.  No /sys/class/mdev_bus means no types (0, *ret_n = 0);
+ * -ENODEV when `parent` is not there.  Free with oemkvm_mdev_types_free().
+ */
+int oemkvm_mdev_types_read(const struct oemkvm_ctx *ctx, const char *parent,
+                           struct oemkvm_mdev_type **ret, size_t *ret_n, struct oemkvm_error *err);
+void oemkvm_mdev_types_free(struct oemkvm_mdev_type *types, size_t n);
+
+/* The SHA-256 of Intel's vbios_gvt_uefi.rom, the ROM the manual recipe uses. */
+#define OEMKVM_GVT_ROM_SHA256 "33e540db0838fd49236087d2cda21f4eaa38672f6b2ac56f45351799858de085"
+
+/*
+ * Copies a GVT-g UEFI option ROM (the user's file; oemkvm never downloads
+ * it) into ctx's store as OEMKVM_STORE_GVT_ROM, as the dump's files are
+ * written: atomically, never through a link, 0640 with group gid (unchanged
+ * when (gid_t)-1).  The file must be a regular file of at most 16 MiB
+ * starting with a PCI expansion ROM's 0x55 0xAA.  ret_sha256 gets its
+ * SHA-256 in hex (compare with OEMKVM_GVT_ROM_SHA256).  Returns 1 when
+ * written, 0 when the store held exactly these bytes already.
+ */
+int oemkvm_gvt_rom_install(const struct oemkvm_ctx *ctx, const char *path, gid_t gid,
+                           char ret_sha256[65], struct oemkvm_error *err);
 
 /* ---------------------------------------------------------------- install */
 
@@ -334,15 +392,19 @@ bool oemkvm_domain_uses_disk(const char *xml, size_t len, const char *path);
 
 /*
  * The phases in which the hook acts for a tagged domain, as
- * X(op, subop, steps): the hook binary decides from its arguments alone,
- * before it loads this library (libvirt runs it five times per start, and
- * most phases have nothing to do); the runtime maps each phase to its list
- * of steps.  Every other phase, tagged or not, costs a bare exec.
+ * X(op, subop, steps, needs): the hook binary decides from its arguments
+ * (and, where `needs` is not NULL, from whether the XML holds that text at
+ * all) before it loads this library — libvirt runs it five times per
+ * start, and most phases have nothing to do; the runtime maps each phase
+ * to its list of steps.  Every other phase, tagged or not, costs a bare
+ * exec.  release end has work only for a domain with a vGPU
+ * (<oemkvm:gvt>, and its record).
  */
-#define OEMKVM_HOOK_PHASES(X)                   \
-        X("prepare", "begin", prepare)          \
-        X("migrate", "begin", relocate)         \
-        X("restore", "begin", relocate)
+#define OEMKVM_HOOK_PHASES(X)                           \
+        X("prepare", "begin", prepare, NULL)            \
+        X("migrate", "begin", relocate, NULL)           \
+        X("restore", "begin", relocate, NULL)           \
+        X("release", "end", release, "gvt")
 
 /*
  * Fast check, no XML parser: does this text carry the oemkvm config
@@ -359,9 +421,14 @@ bool oemkvm_xml_is_tagged(const char *xml, size_t len);
  *  - prepare begin: refreshes ctx's store from firmware (when the host has
  *    the tables), then refuses unless the definition is patched to match
  *    its tag and QEMU's user can read every file it names;
+ *    It then starts the vGPU <oemkvm:gvt> asks for unless it is active,
+ *    recording under <sysroot>/run/oemkvm/gvt that oemkvm started it;
+ *  - release end: stops the vGPU oemkvm started for the domain, if any;
  *  - migrate begin / restore begin: the path filter of
  *    oemkvm_patch_relocate;
- *  - anything else, and any untagged domain: nothing.
+ *  - anything else, and any domain without an <oemkvm:config> in its
+ *    <metadata> (one that only mentions the namespace, or keeps a record
+ *    after the user removed the tag): nothing, and nothing is written.
  * On success *ret_out is the XML libvirt must use instead (malloc'd), or
  * NULL for "print nothing" (libvirt reads empty output as unchanged).  A
  * refusal is a negative errno and one line in err naming the domain and

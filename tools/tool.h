@@ -8,8 +8,25 @@
 #define OEMKVM_TOOL_H
 
 #include <stdbool.h>
+#include <stdlib.h>
 
 #include "oemkvm.h"
+
+/* Cleanup attributes, as in the library (systemd style). */
+static inline void tool_freep(void *p)
+{
+        free(*(void **)p);
+}
+
+#define _cleanup_free_ __attribute__((cleanup(tool_freep)))
+
+/* Hand ownership out of a cleanup variable. */
+#define TAKE_PTR(p)                          \
+        ({                                   \
+                __typeof__(p) _tmp_ = (p);   \
+                (p) = NULL;                  \
+                _tmp_;                       \
+        })
 
 /* The plugin's subcommands are found with dlsym(); everything else is hidden. */
 #define TOOL_PLUGIN_EXPORT __attribute__((visibility("default")))
@@ -18,7 +35,7 @@
 typedef int tool_cmd_fn(int argc, char **argv);
 
 /* Offline: built into the command, no libvirt. */
-tool_cmd_fn cmd_dump, cmd_show, cmd_patch;
+tool_cmd_fn cmd_dump, cmd_show, cmd_patch, cmd_gvt;
 /* Talk to libvirt: in the plugin, loaded only when one of them runs. */
 tool_cmd_fn cmd_apply, cmd_tag, cmd_watch, cmd_install;
 

@@ -163,7 +163,7 @@ OEMKVM_EXPORT int oemkvm_qemu_group(const struct oemkvm_ctx *ctx, gid_t *ret_gid
 }
 
 int oemkvm_qemu_user(const struct oemkvm_ctx *ctx, uid_t *ret_uid, char **ret_name,
-                                   struct oemkvm_error *err)
+                     struct oemkvm_error *err)
 {
         unsigned id;
         int r;
