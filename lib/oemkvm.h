@@ -357,6 +357,37 @@ void oemkvm_mdev_types_free(struct oemkvm_mdev_type *types, size_t n);
 int oemkvm_gvt_rom_install(const struct oemkvm_ctx *ctx, const char *path, gid_t gid,
                            char ret_sha256[65], struct oemkvm_error *err);
 
+/* ---------------------------------------------------------------- install */
+
+/*
+ * The definition `oemkvm install` defines, from virt-install's first-boot
+ * XML for a Windows 11 guest (`virt-install --print-xml 1 --osinfo win11`):
+ * refuses XML without UEFI firmware or an emulated TPM (-ENODEV, naming the
+ * package to install), adds the tag, sets on_reboot to restart (Setup
+ * reboots several times) and runs the engine against ctx's store.  The
+ * boot order stays virt-install's: install medium first.
+ */
+int oemkvm_install_build(const struct oemkvm_ctx *ctx, const char *xml, size_t len,
+                         const struct oemkvm_tag *tag, struct oemkvm_patch_result *ret,
+                         struct oemkvm_error *err);
+
+/*
+ * After the first start: the definition without the CD-ROM as a boot
+ * device, so Windows boots from its disk from then on.  Returns 1 and
+ * *ret_xml (malloc'd) when it changed something, 0 when there was nothing
+ * to drop.
+ */
+int oemkvm_install_boot_disk(const char *xml, size_t len, char **ret_xml,
+                             struct oemkvm_error *err);
+
+/* The image of the first disk (not CD-ROM) in virt-install's XML:
+ * where it puts a new one.  -ENOENT when it names none. */
+int oemkvm_install_disk_path(const char *xml, size_t len, char **ret_path,
+                             struct oemkvm_error *err);
+
+/* Does the domain XML use path (a file or a device) as a disk or CD-ROM? */
+bool oemkvm_domain_uses_disk(const char *xml, size_t len, const char *path);
+
 /* ---------------------------------------------------------------- hook */
 
 /*

@@ -26,13 +26,14 @@ static const struct {
         { "apply", NULL,      "patch and redefine tagged libvirt domains" },
         { "tag",   NULL,      "opt a libvirt domain in (or out) and apply" },
         { "watch", NULL,      "patch tagged domains whenever libvirt defines them" },
+        { "install", NULL,    "create a licensed Windows 11 domain and start its Setup" },
 };
 
 static void usage(FILE *f)
 {
         fputs("Usage: oemkvm COMMAND [OPTIONS]\n\nCommands:\n", f);
         for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-                fprintf(f, "  %-6s  %s\n", commands[i].name, commands[i].summary);
+                fprintf(f, "  %-7s  %s\n", commands[i].name, commands[i].summary);
         fputs("\n'oemkvm help COMMAND' (or 'oemkvm COMMAND --help') describes a command; see also\noemkvm(1), oemkvm(7).\n", f);
 }
 

@@ -37,7 +37,7 @@ typedef int tool_cmd_fn(int argc, char **argv);
 /* Offline: built into the command, no libvirt. */
 tool_cmd_fn cmd_dump, cmd_show, cmd_patch, cmd_gvt;
 /* Talk to libvirt: in the plugin, loaded only when one of them runs. */
-tool_cmd_fn cmd_apply, cmd_tag, cmd_watch;
+tool_cmd_fn cmd_apply, cmd_tag, cmd_watch, cmd_install;
 
 /* "oemkvm: <message>" on stderr, once. */
 void tool_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -123,8 +123,8 @@ static int refuse_unpatched(const struct hook_call *c)
                 return fail_domain(c, r, &sub);
         if (r > 0)
                 return oemkvm_error_set(c->err, -ESTALE,
-                                        "domain '%s' is tagged for oemkvm but is being started as a transient domain (never defined, as virt-manager's installer does for the first boot), so nothing could patch it — define it with the tag first, run 'sudo oemkvm apply %s', then start it",
-                                        c->name, c->name);
+                                        "domain '%s' is tagged for oemkvm but is being started as a transient domain (never defined: virt-manager's installer boots a new install that way), so nothing could patch it — install with 'sudo oemkvm install %s --iso WINDOWS.iso', or install untagged and tag it afterwards ('sudo oemkvm tag %s --license')",
+                                        c->name, c->name, c->name);
         /* Only apply is sure to help: a running oemkvm-watch saw no define
          * to act on (the store changed, say, after a firmware update). */
         return oemkvm_error_set(c->err, -ESTALE,
