@@ -7,6 +7,8 @@
 #                        LOCALSTATEDIR HOOKDIR APPARMORDIR SYSTEMDUNITDIR
 #   make demo            the whole flow on this machine (root)
 #   make bench           speed/memory figures
+#   make fuzz            every libFuzzer target for FUZZ_TIME seconds (clang)
+#   make fuzz-smoke      the same for 20 s each, after replaying every corpus file
 #
 # BUILDDIR selects an out-of-tree build directory (default: build).
 
@@ -53,6 +55,12 @@ ifeq ($(SANITIZE),1)
 CFLAGS   += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS  += -fsanitize=address,undefined
 endif
+# The libFuzzer build (make fuzz, with CC=clang): coverage for the fuzzer,
+# and the same sanitizers as make check.
+ifeq ($(SANITIZE),fuzz)
+CFLAGS   += -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS  += -fsanitize=address,undefined
+endif
 # config.h carries every directory and name the code embeds; it is rewritten
 # only when one of them changes, and everything that embeds one depends on
 # it, so `make install PREFIX=…` after a plain `make` rebuilds what it must.
@@ -76,6 +84,10 @@ PLUGIN_OBJS := $(PLUGIN_SRCS:%.c=$(B)/plugin/%.o)
 HOOK_OBJS  := $(HOOK_SRCS:%.c=$(B)/%.o)
 TESTLIB_OBJS := $(TESTLIB_SRCS:%.c=$(B)/%.o)
 UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
+# tests/fuzz/fuzz-NAME.c: linked with replay.c in $(B) (make check replays
+# the committed inputs), with libFuzzer in the SANITIZE=fuzz build.
+FUZZ_SRCS  := $(sort $(wildcard tests/fuzz/fuzz-*.c))
+FUZZ_BINS  := $(FUZZ_SRCS:tests/fuzz/%.c=$(B)/fuzz/%)
 
 # One file name per version, no soname links: nothing outside the package
 # links it, and the hook and the tool must load the one they were built with.
@@ -117,6 +129,11 @@ $(B)/hooks/%.o: hooks/%.c lib/oemkvm.h $(wildcard hooks/*.h) $(B)/config.h Makef
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) -Ilib $(CFLAGS) -c -o $@ $<
 
+# The fuzz targets find the fixtures (their store) through the source tree.
+$(B)/tests/fuzz/%.o: tests/fuzz/%.c tests/fuzz/fuzz.h $(LIB_HDRS) $(B)/config.h Makefile
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) -DOEMKVM_TEST -DFUZZ_SRCDIR='"$(CURDIR)"' -Ilib -Itests/fuzz $(XML_CFLAGS) $(CFLAGS) -c -o $@ $<
+
 $(B)/tests/%.o: tests/%.c $(LIB_HDRS) $(wildcard tests/unit/lib/*.h) $(B)/config.h Makefile
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) -DOEMKVM_TEST -Ilib -Itests/unit/lib $(XML_CFLAGS) $(CFLAGS) -c -o $@ $<
@@ -145,13 +162,24 @@ $(B)/tests/%: $(B)/tests/unit/%.o $(LIB_OBJS) $(TESTLIB_OBJS)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(XML_LIBS)
 
+ifeq ($(SANITIZE),fuzz)
+FUZZ_DRIVER :=
+FUZZ_LINK   := -fsanitize=fuzzer
+else
+FUZZ_DRIVER := $(B)/tests/fuzz/replay.o
+FUZZ_LINK   :=
+endif
+$(B)/fuzz/%: $(B)/tests/fuzz/%.o $(B)/tests/fuzz/lib.o $(FUZZ_DRIVER) $(LIB_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) $(FUZZ_LINK) -o $@ $^ $(XML_LIBS)
+
 # ---------------------------------------------------------------- tests
 TEST_ENV = OEMKVM_BUILDDIR=$(abspath $(B)) OEMKVM_SRCDIR=$(CURDIR) OEMKVM_VERSION=$(VERSION) \
            LD_LIBRARY_PATH=$(abspath $(B))$${LD_LIBRARY_PATH:+:$$LD_LIBRARY_PATH}
 
 # One pass over the unit and CLI tests with the build in $(B).
-check-one: all $(UNIT_BINS)
-	$(TEST_ENV) tests/run-tests $(UNIT_BINS) $(sort $(wildcard tests/cli/*.sh))
+check-one: all $(UNIT_BINS) $(FUZZ_BINS)
+	$(TEST_ENV) tests/run-tests $(UNIT_BINS) $(FUZZ_BINS) $(sort $(wildcard tests/cli/*.sh))
 
 # The unit tests again as an unprivileged user: root never sees EACCES.
 check-unprivileged: all $(UNIT_BINS)
@@ -169,6 +197,20 @@ check:
 	$(MAKE) BUILDDIR=$(B) check-unprivileged
 	$(MAKE) BUILDDIR=$(B)/asan SANITIZE=1 check-one
 	$(MAKE) BUILDDIR=$(B) check-guest
+
+# libFuzzer (clang): each target for FUZZ_TIME seconds from the committed
+# corpus; what it learns stays in $(B)/fuzz-corpus, crashes land in
+# $(B)/fuzz-artifacts.  fuzz-smoke is CI's short run.
+FUZZ_TIME ?= 180
+FUZZ_CC   ?= clang
+fuzz:
+	$(MAKE) BUILDDIR=$(B)/libfuzzer CC=$(FUZZ_CC) SANITIZE=fuzz fuzz-run FUZZ_TIME=$(FUZZ_TIME)
+
+fuzz-smoke:
+	$(MAKE) BUILDDIR=$(B)/libfuzzer CC=$(FUZZ_CC) SANITIZE=fuzz fuzz-run FUZZ_TIME=20
+
+fuzz-run: $(FUZZ_BINS)
+	$(TEST_ENV) tests/fuzz/run $(FUZZ_TIME) $(FUZZ_BINS)
 
 demo: all
 	$(TEST_ENV) demo/run
@@ -226,4 +268,4 @@ clean:
 
 .SECONDARY:
 
-.PHONY: FORCE all check check-one check-unprivileged check-guest demo bench install uninstall clean
+.PHONY: FORCE all check check-one check-unprivileged check-guest demo bench fuzz fuzz-smoke fuzz-run install uninstall clean
