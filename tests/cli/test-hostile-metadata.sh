@@ -1,0 +1,168 @@
+#!/bin/sh
+# Hostile metadata, table-driven: every attribute of the tag the engine
+# reads, with the values someone allowed to define domains could write —
+# relative paths, '..', the kernel's trees, device nodes, FIFOs, symlinks,
+# QEMU option injection, quotes and '<', control characters, NUL, invalid
+# UTF-8, 4 kB, the wrong words.  `oemkvm patch` and the hook (prepare and
+# migrate, as libvirt runs it) each refuse the domain with one line naming
+# the attribute, print nothing on stdout, and write nothing anywhere: the
+# sandbox the values point into and the store are the same afterwards.
+# Symlinks are followed only for what QEMU merely reads (the drivers ISO,
+# a source= directory), and what they resolve to is checked.
+set -eu
+LC_ALL=C
+export LC_ALL
+. "$OEMKVM_SRCDIR/tests/lib/cli.sh"
+require_root "it makes a device node for the table"
+
+HOOK=$OEMKVM_BUILDDIR/oemkvm-hook
+XML=$OEMKVM_SRCDIR/tests/fixtures/hook/win11.xml
+chmod 0755 "$T"
+
+# The sandbox the values point into: a dump, an ISO, a FIFO, a device node,
+# and symlinks to each.
+H=$T/h
+mkdir -p "$H/dump" "$H/linkfiles"
+cp "$ROOTS/thinkpad-smbios3/expected/"*.bin "$H/dump/"
+cp "$H/dump/"*.bin "$H/linkfiles/"
+ln -sf "$H/dump/msdm.bin" "$H/linkfiles/msdm.bin"
+printf 'CD001' >"$H/iso"
+mkfifo "$H/fifo"
+mknod "$H/null" c 1 3
+ln -s "$H/dump" "$H/link-dump"
+ln -s "$H/iso" "$H/link-iso"
+ln -s "$H/null" "$H/link-null"
+ln -s "$H/fifo" "$H/link-fifo"
+
+# The hook's host: persistent definitions, the thinkpad's firmware, a store.
+ROOT=$T/root
+mkdir -p "$ROOT/etc/libvirt/qemu"
+: >"$ROOT/etc/libvirt/qemu/win11.xml"
+ln -s "$ROOTS/thinkpad-smbios3/sys" "$ROOT/sys"
+export OEMKVM_SYSROOT="$ROOT" OEMKVM_STORE_DIR="$T/store"
+"$OEMKVM" dump --sysroot "$ROOTS/thinkpad-smbios3" --output "$T/store" >/dev/null || die "oemkvm dump failed"
+
+long=/$(head -c 4095 /dev/zero | tr '\0' x)
+ff=$(printf '\377')
+
+# element | value (@H@: the sandbox; @FF@: a 0xff byte, invalid UTF-8) | what the line says (OK: accepted)
+# Values are XML text: &quot; &lt; &#10; reach the engine as '"', '<', a newline.
+table() {
+        cat <<'TABLE'
+license source|dump|source=>: 'dump' is not an absolute path
+license source|..|source=>: '..' is not an absolute path
+license source|@H@/dump/../dump|has a '..' component
+license source|@H@/dump/..|has a '..' component
+license source|/proc/self/cwd|source=>: '/proc/self/cwd' is in the kernel's /proc
+license source|/sys/firmware/acpi/tables|is in the kernel's /sys
+license source|/dev/shm|is in the kernel's /dev
+license source|@H@/null|source=>: '@H@/null' is not a directory
+license source|@H@/fifo|source=>: '@H@/fifo' is not a directory
+license source|@H@/iso|source=>: '@H@/iso' is not a directory
+license source|@H@/link-fifo|is not a directory
+license source|@H@/linkfiles|is not a regular file — the dump must hold plain files, not links or devices: point source=
+license source|@H@/link-dump|OK
+license source|@H@/a,sig=SLIC|source=>: '@H@/a,sig=SLIC' contains a comma
+license source|@H@/a=b|source=>: '@H@/a=b' contains '='
+license source|@H@/a&quot;b|contains '"'
+license source|@H@/a&apos;b|contains '''
+license source|@H@/a&lt;b|contains '<'
+license source|@H@/a&amp;b|contains '&'
+license source|@H@/*|contains '*'
+license source||source=>: the path is empty
+license source|@LONG@|source=>: '/xxxxxxxx
+license source|@H@/a&#10;b|holds a control character (byte 0x0a
+license source|@H@/a&#127;b|holds a control character (byte 0x7f
+license source|@H@/a&#0;b|malformed XML at line
+license source|@H@/a@FF@b|malformed XML at line
+topology edition|Pro|edition='Pro'>: the edition is one of home, pro
+topology edition|pro |edition='pro '>: the edition is one of
+topology edition||edition=''>: the edition is one of
+topology edition|../pro|edition='../pro'>: the edition is one of
+topology edition|/proc/self|edition='/proc/self'>
+topology edition|pro,x|edition='pro,x'>
+topology edition|&lt;pro&gt;|edition='<pro>'>
+topology edition|p&#10;ro|edition='p\x0aro'>
+topology edition|@LONG@|edition='/xxxxxxxx
+topology edition|pro&#0;|malformed XML at line
+topology edition|pr@FF@o|malformed XML at line
+virtio storage|SCSI|storage='SCSI'>: the storage bus is 'scsi'
+virtio storage|virtio-scsi|storage='virtio-scsi'>
+virtio storage||storage=''>
+virtio storage|scsi,x|storage='scsi,x'>
+virtio storage|sc&#10;si|storage='sc\x0asi'>
+virtio storage|@LONG@|storage='/xxxxxxxx
+virtio network|e1000|network='e1000'>: the NIC model is 'virtio'
+virtio network||network=''>
+virtio network|virtio&quot;/&gt;|network='virtio"/>'>
+virtio network|vir&#13;tio|network='vir\x0dtio'>
+virtio network|@LONG@|network='/xxxxxxxx
+virtio drivers|virtio-win.iso|drivers=>: 'virtio-win.iso' is not an absolute path
+virtio drivers|..|drivers=>: '..' is not an absolute path
+virtio drivers|@H@/dump/../iso|has a '..' component
+virtio drivers|@H@/iso/..|has a '..' component
+virtio drivers|/proc/self/exe|is in the kernel's /proc
+virtio drivers|/dev/sda|drivers=>: '/dev/sda' is in the kernel's /dev
+virtio drivers|/sys/block/sda|is in the kernel's /sys
+virtio drivers|@H@/null|drivers=>: '@H@/null' is not a regular file but a device
+virtio drivers|@H@/link-null|drivers=>: '@H@/link-null' is not a regular file but a device
+virtio drivers|@H@/fifo|drivers=>: '@H@/fifo' is not a regular file but a FIFO
+virtio drivers|@H@/link-fifo|is not a regular file but a FIFO
+virtio drivers|@H@/dump|drivers=>: '@H@/dump' is not a regular file but a directory
+virtio drivers|@H@/link-iso|OK
+virtio drivers|@H@/virtio,win.iso|drivers=>: '@H@/virtio,win.iso' contains a comma
+virtio drivers|@H@/a=b.iso|contains '='
+virtio drivers|@H@/a&quot;.iso|contains '"'
+virtio drivers|@H@/a&lt;.iso|contains '<'
+virtio drivers|@H@/?.iso|contains '?'
+virtio drivers||drivers=>: the path is empty
+virtio drivers|@LONG@|drivers=>: '/xxxxxxxx
+virtio drivers|@H@/a&#9;.iso|holds a control character (byte 0x09
+virtio drivers|@H@/a&#0;.iso|malformed XML at line
+virtio drivers|@H@/@FF@.iso|malformed XML at line
+TABLE
+}
+
+# Everything a run could write to: the sandbox, the store, the fake root.
+snapshot() {
+        find "$H" "$T/store" "$ROOT" -printf '%p %y %s %m %T@ %l\n' | sort
+}
+
+rows=0
+table | while IFS='|' read -r element value expect; do
+        feature=${element% *} attr=${element#* }
+        v=$(printf '%s' "$value" | sed -e "s|@H@|$H|g" -e "s|@LONG@|$long|" -e "s|@FF@|$ff|")
+        expect=$(printf '%s' "$expect" | sed -e "s|@H@|$H|g")
+        tag="<oemkvm:config xmlns:oemkvm=\"urn:oemkvm:domain:1\"><oemkvm:$feature $attr=\"$v\"/></oemkvm:config>"
+        printf '%s' "$tag" >"$T/tag.txt"
+        awk -v tagfile="$T/tag.txt" 'BEGIN { getline tag <tagfile }
+                i = index($0, "<metadata>") { $0 = substr($0, 1, i + 9) tag substr($0, i + 10) } { print }' \
+                "$XML" >"$T/in.xml"
+        what="<oemkvm:$feature $attr=\"$(printf '%.60s' "$value")\">"
+        before=$(snapshot)
+        if [ "$expect" = OK ]; then
+                run_ok "$OEMKVM" patch --store "$T/store" "$T/in.xml"
+                cp "$T/stdout" "$T/patched.xml"
+                run_ok "$HOOK" win11 prepare begin - <"$T/patched.xml"
+                [ ! -s "$T/stderr" ] || die "$what: the hook printed: $(cat "$T/stderr")"
+        else
+                run_fail "$OEMKVM" patch --store "$T/store" "$T/in.xml"
+                [ "$(wc -l <"$T/stderr")" -eq 1 ] && grep -q '^oemkvm: ' "$T/stderr" && grep -qF -- "$expect" "$T/stderr" ||
+                        die "$what: oemkvm patch does not say '$expect' in one line: $(cat "$T/stderr")"
+                run_fail "$HOOK" win11 prepare begin - <"$T/in.xml"
+                [ "$(wc -l <"$T/stderr")" -eq 1 ] || die "$what: hook prepare: not one line: $(cat "$T/stderr")"
+                grep -qF -- "$expect" "$T/stderr" || die "$what: the hook does not say '$expect': $(cat "$T/stderr")"
+                # migrate reads only the license record (there is none yet):
+                # it may let the domain go on unchanged, or refuse in one line.
+                "$HOOK" win11 migrate begin - <"$T/in.xml" >"$T/stdout" 2>"$T/stderr" || true
+                [ ! -s "$T/stdout" ] && [ "$(wc -l <"$T/stderr")" -le 1 ] ||
+                        die "$what: hook migrate: $(cat "$T/stdout" "$T/stderr")"
+        fi
+        snapshot >"$T/after"
+        echo "$before" | diff - "$T/after" >"$T/diff" || die "$what: something was written: $(cat "$T/diff")"
+        rows=$((rows + 1))
+        echo "$rows" >"$T/rows"
+done
+n=$(cat "$T/rows")
+[ "$n" -eq "$(table | wc -l)" ] || die "only $n of $(table | wc -l) rows ran"
+echo "$n hostile values refused (or, for symlinks to what QEMU only reads, resolved and accepted)"
