@@ -20,6 +20,7 @@
 
 #include "domain/engine.h"
 #include "host/host.h"
+#include "runtime/runtime.h"
 #include "util/util.h"
 
 /* One call from libvirt, `NAME OP SUBOP EXTRA`, and what its steps found. */
@@ -30,6 +31,8 @@ struct hook_call {
         size_t len;
         struct oemkvm_error *err;
         char *out;                      /* the XML libvirt must use instead; NULL: unchanged */
+
+        int lock_fd;                    /* the store's lock, held to the end of the call */
 
         /* Failures of the first two steps are kept, not fatal: only a
          * domain that needs what they give is refused for them. */
@@ -81,6 +84,12 @@ static int step_refresh_store(struct hook_call *c)
                 c->store_err = c->cred_err;
                 return 0;
         }
+        /* Held to the end of the call: the checks after the refresh see
+         * the set it wrote, not one a parallel start is switching. */
+        c->lock_fd = store_lock(oemkvm_ctx_get_store_dir(c->ctx), &c->store_err);
+        c->r_store = c->lock_fd;
+        if (c->r_store < 0)
+                return 0;
         c->r_store = oemkvm_dump_collect(c->ctx, &dump, &c->store_err);
         if (c->r_store >= 0)
                 c->r_store = oemkvm_dump_write(&dump, oemkvm_ctx_get_store_dir(c->ctx), c->cred.gid,
@@ -229,7 +238,8 @@ OEMKVM_EXPORT int oemkvm_hook_run(const struct oemkvm_ctx *ctx, const char *name
                                   const char *subop, const char *xml, size_t len,
                                   char **ret_out, struct oemkvm_error *err)
 {
-        struct hook_call c = { .ctx = ctx, .name = name, .xml = xml, .len = len, .err = err };
+        struct hook_call c = { .ctx = ctx, .name = name, .xml = xml, .len = len, .err = err,
+                               .lock_fd = -EBADF };
         int r = 0;
 
         if (oemkvm_xml_is_tagged(xml, len))
@@ -240,6 +250,7 @@ OEMKVM_EXPORT int oemkvm_hook_run(const struct oemkvm_ctx *ctx, const char *name
                         }
         oemkvm_strv_free(c.files);
         qemu_cred_clear(&c.cred);
+        closep(&c.lock_fd);
         if (r < 0) {
                 free(c.out);
                 return r;
