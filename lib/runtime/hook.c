@@ -136,7 +136,7 @@ static int step_check_files(struct hook_call *c)
         const char *store = oemkvm_ctx_get_store_dir(c->ctx);
         struct oemkvm_error sub = {};
         bool needs_store = false;
-        int r = 0;
+        int r = 0, confined = 0;
 
         for (char **f = c->files; *f; f++)
                 needs_store = needs_store || path_in_dir(*f, store);
@@ -152,6 +152,11 @@ static int step_check_files(struct hook_call *c)
                                         path_in_dir(*f, store) ? "run 'sudo oemkvm dump'"
                                                                : "restore the dump or change the tag's source=",
                                         &sub);
+        /* Mode bits are not all: AppArmor may still deny QEMU the file. */
+        if (r >= 0 && c->files[0])
+                r = confined = apparmor_confines_qemu(c->ctx, &sub);
+        for (char **f = c->files; confined > 0 && *f && r >= 0; f++)
+                r = apparmor_check_readable(c->ctx, *f, path_in_dir(*f, store), &sub);
         return r < 0 ? fail_domain(c, r, &sub) : 0;
 }
 
