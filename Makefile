@@ -1,8 +1,9 @@
 # oemkvm — plain GNU make build.
 #
 #   make                 build liboemkvm, oemkvm, the hook
-#   make check           unit + CLI tests, again under ASan/UBSan, then the
-#                        end-to-end guest tests (need root, libvirt, QEMU)
+#   make check           unit + CLI tests, the hook under valgrind, again under
+#                        ASan/UBSan, then the end-to-end guest tests (need root,
+#                        libvirt, QEMU)
 #   make install         honours DESTDIR PREFIX BINDIR LIBDIR PKGLIBDIR SYSCONFDIR
 #                        LOCALSTATEDIR HOOKDIR APPARMORDIR SYSTEMDUNITDIR
 #   make demo            the whole flow on this machine (root)
@@ -192,9 +193,15 @@ check-unprivileged: all $(UNIT_BINS)
 check-guest: all
 	$(TEST_ENV) tests/run-tests $(sort $(wildcard tests/guest/test-*.sh)) $(sort $(wildcard tests/e2e/test-*.sh))
 
+# valgrind over every path of the hook binary, on the plain build
+# (valgrind and ASan exclude each other).
+check-valgrind: all
+	$(TEST_ENV) tests/run-tests $(sort $(wildcard tests/valgrind/test-*.sh))
+
 check:
 	$(MAKE) BUILDDIR=$(B) check-one
 	$(MAKE) BUILDDIR=$(B) check-unprivileged
+	$(MAKE) BUILDDIR=$(B) check-valgrind
 	$(MAKE) BUILDDIR=$(B)/asan SANITIZE=1 check-one
 	$(MAKE) BUILDDIR=$(B) check-guest
 
@@ -268,4 +275,4 @@ clean:
 
 .SECONDARY:
 
-.PHONY: FORCE all check check-one check-unprivileged check-guest demo bench fuzz fuzz-smoke fuzz-run install uninstall clean
+.PHONY: FORCE all check check-one check-unprivileged check-valgrind check-guest demo bench fuzz fuzz-smoke fuzz-run install uninstall clean
