@@ -222,11 +222,19 @@ fuzz-run: $(FUZZ_BINS)
 demo: all
 	$(TEST_ENV) demo/run
 
-$(B)/execbench: bench/execbench.c
+$(B)/pairbench: bench/pairbench.c $(B)/config.h
 	$(CC) $(BASE_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $<
 
-bench: all $(B)/execbench
+$(B)/watchbench: bench/watchbench.c $(B)/config.h
+	$(CC) $(BASE_CFLAGS) $(VIRT_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(VIRT_LIBS) -lpthread
+
+bench: all $(B)/pairbench $(B)/watchbench
 	$(TEST_ENV) bench/run
+
+# Keeps the last `make bench` as the project's figures.
+bench-update:
+	cp $(B)/bench/BENCHMARKS.md BENCHMARKS.md
+	cp $(B)/bench/scaling.png bench/scaling.png
 
 # ---------------------------------------------------------------- install
 # What versions before 0.1 installed as a public library; install and
@@ -275,4 +283,4 @@ clean:
 
 .SECONDARY:
 
-.PHONY: FORCE all check check-one check-unprivileged check-valgrind check-guest demo bench fuzz fuzz-smoke fuzz-run install uninstall clean
+.PHONY: FORCE all bench-update check check-one check-unprivileged check-valgrind check-guest demo bench fuzz fuzz-smoke fuzz-run install uninstall clean
