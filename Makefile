@@ -259,6 +259,8 @@ install: all
 		> $(DESTDIR)$(SYSTEMDUNITDIR)/oemkvm-watch.service
 	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/oemkvm-watch.service
 	APPARMORDIR='$(DESTDIR)$(APPARMORDIR)' STOREDIR='$(STOREDIR)' apparmor/local-rules add
+	@# A package registers the SELinux context in its own scripts (INSTALL.md).
+	[ -n '$(DESTDIR)' ] || STOREDIR='$(STOREDIR)' selinux/fcontext add
 	@echo
 	@echo 'oemkvm is installed.  Three things are left:'
 	@echo '  - make libvirt see the hook:      sudo systemctl restart libvirtd   (or virtqemud)'
@@ -276,6 +278,7 @@ uninstall:
 	-rmdir $(DESTDIR)$(PKGLIBDIR) 2>/dev/null
 	@$(REMOVE_OLD_PUBLIC)
 	APPARMORDIR='$(DESTDIR)$(APPARMORDIR)' STOREDIR='$(STOREDIR)' apparmor/local-rules remove
+	[ -n '$(DESTDIR)' ] || STOREDIR='$(STOREDIR)' selinux/fcontext remove
 	@echo 'oemkvm is removed.  The dumped license data stays in $(STOREDIR); delete it by hand if you want.'
 
 clean:
