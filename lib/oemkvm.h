@@ -239,12 +239,20 @@ enum {
         OEMKVM_PATCH_BUS_SWITCHED     = 1 << 2, /* a disk moved to SCSI: vioscsi warning */
         OEMKVM_PATCH_USER_KEPT        = 1 << 3, /* a value oemkvm set was edited by the user; now theirs */
         OEMKVM_PATCH_RESERVED         = 1 << 4, /* the tag has <oemkvm:gvt>: reserved, not acted on yet */
+        OEMKVM_PATCH_PATCHED          = 1 << 5, /* a tagged feature changed the definition */
+        OEMKVM_PATCH_REVERTED         = 1 << 6, /* a feature no longer tagged was reverted */
 };
 
 struct oemkvm_patch_result {
         char *xml;                      /* malloc'd, NUL-terminated; the input bytes when unchanged */
         size_t len;
         unsigned flags;
+        /* With CHANGED: what was done, one line for a person, e.g. "patched
+         * license, topology; reverted virtio"; NULL otherwise. */
+        char *summary;
+        /* NULL-terminated lines a person should read (a user's arg kept or
+         * taken over, the topology following <vcpu>); NULL when none. */
+        char **notes;
 };
 
 /*
@@ -299,6 +307,20 @@ struct oemkvm_tag {
  */
 int oemkvm_tag_build(const struct oemkvm_tag *tag, char **ret_xml, struct oemkvm_error *err);
 
+/*
+ * A domain definition with its tag set to exactly tag (NULL: removed),
+ * everything else as it was; a <metadata> that held nothing but the tag
+ * goes with it.  1 when the tag changed, 0 when the definition already
+ * carried it (then *ret_xml is a copy of the input).  *ret_xml malloc'd.
+ */
+int oemkvm_tag_set(const struct oemkvm_tag *tag, const char *xml, size_t len, char **ret_xml,
+                   struct oemkvm_error *err);
+
+/* The tag a definition carries (*ret_tag NULL when it has none), its
+ * strings owned by it; free with oemkvm_tag_free(). */
+int oemkvm_tag_get(const char *xml, size_t len, struct oemkvm_tag **ret_tag, struct oemkvm_error *err);
+void oemkvm_tag_free(struct oemkvm_tag *tag);
+
 /* ---------------------------------------------------------------- hook */
 
 /*
@@ -330,7 +352,9 @@ bool oemkvm_xml_is_tagged(const char *xml, size_t len);
  *    its tag and QEMU's user can read every file it names;
  *  - migrate begin / restore begin: the path filter of
  *    oemkvm_patch_relocate;
- *  - anything else, and any untagged domain: nothing.
+ *  - anything else, and any domain without an <oemkvm:config> in its
+ *    <metadata> (one that only mentions the namespace, or keeps a record
+ *    after the user removed the tag): nothing, and nothing is written.
  * On success *ret_out is the XML libvirt must use instead (malloc'd), or
  * NULL for "print nothing" (libvirt reads empty output as unchanged).  A
  * refusal is a negative errno and one line in err naming the domain and

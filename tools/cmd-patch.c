@@ -83,8 +83,10 @@ int cmd_patch(int argc, char **argv)
                         printf("Usage: oemkvm patch " PATCH_USAGE "\n\n"
                                "Patch a libvirt domain XML (FILE, or standard input) to match its\n"
                                "<oemkvm:config> tag and write it to standard output.  Untagged input\n"
-                               "is echoed unchanged.  --store names the dump directory used by\n"
-                               "<oemkvm:license/> (default %s).  See oemkvm(7).\n",
+                               "is echoed unchanged.  See oemkvm(7).\n\n"
+                               "  -s, --store DIR  the dump directory <oemkvm:license/> names\n"
+                               "                   (default %s)\n"
+                               "  -h, --help       this text\n",
                                oemkvm_default_store_dir());
                         return 0;
                 default:

@@ -32,7 +32,7 @@ static void usage(FILE *f)
         fputs("Usage: oemkvm COMMAND [OPTIONS]\n\nCommands:\n", f);
         for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
                 fprintf(f, "  %-6s  %s\n", commands[i].name, commands[i].summary);
-        fputs("\n'oemkvm COMMAND --help' describes a command; see also oemkvm(1), oemkvm(7).\n", f);
+        fputs("\n'oemkvm help COMMAND' (or 'oemkvm COMMAND --help') describes a command; see also\noemkvm(1), oemkvm(7).\n", f);
 }
 
 /* The plugin stays loaded until exit: the subcommand's code lives in it. */
@@ -58,13 +58,37 @@ static int run_plugin(const char *name, int argc, char **argv)
         return run(argc, argv);
 }
 
+/*
+ * Runs a command with argv[0] = "oemkvm VERB", the name getopt puts in
+ * front of its own messages ("oemkvm dump: unrecognized option '--x'").
+ */
+static int run_command(size_t i, int argc, char **argv)
+{
+        char name[32];
+
+        snprintf(name, sizeof(name), "oemkvm %s", commands[i].name);
+        argv[0] = name;
+        return commands[i].run ? commands[i].run(argc, argv) : run_plugin(commands[i].name, argc, argv);
+}
+
+static int find_command(const char *name)
+{
+        for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+                if (!strcmp(name, commands[i].name))
+                        return (int)i;
+        return -1;
+}
+
 int main(int argc, char **argv)
 {
+        int i;
+
         if (argc < 2) {
                 usage(stderr);
                 return 2;
         }
-        if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+            (!strcmp(argv[1], "help") && argc == 2)) {
                 usage(stdout);
                 return 0;
         }
@@ -72,10 +96,19 @@ int main(int argc, char **argv)
                 puts("oemkvm " OEMKVM_VERSION);
                 return 0;
         }
-        for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-                if (!strcmp(argv[1], commands[i].name))
-                        return commands[i].run ? commands[i].run(argc - 1, argv + 1)
-                                               : run_plugin(commands[i].name, argc - 1, argv + 1);
+        /* `oemkvm help VERB` is `oemkvm VERB --help`. */
+        if (!strcmp(argv[1], "help")) {
+                char *help_argv[] = { NULL, (char *)"--help", NULL };
+
+                if (argc != 3 || (i = find_command(argv[2])) < 0) {
+                        tool_error("usage: oemkvm help [COMMAND]; the commands are listed by 'oemkvm --help'");
+                        return 2;
+                }
+                return run_command((size_t)i, 2, help_argv);
+        }
+        i = find_command(argv[1]);
+        if (i >= 0)
+                return run_command((size_t)i, argc - 1, argv + 1);
 
         tool_error("unknown command '%s'; run 'oemkvm --help' for the list", argv[1]);
         return 2;

@@ -8,8 +8,25 @@
 #define OEMKVM_TOOL_H
 
 #include <stdbool.h>
+#include <stdlib.h>
 
 #include "oemkvm.h"
+
+/* Cleanup attributes, as in the library (systemd style). */
+static inline void tool_freep(void *p)
+{
+        free(*(void **)p);
+}
+
+#define _cleanup_free_ __attribute__((cleanup(tool_freep)))
+
+/* Hand ownership out of a cleanup variable. */
+#define TAKE_PTR(p)                          \
+        ({                                   \
+                __typeof__(p) _tmp_ = (p);   \
+                (p) = NULL;                  \
+                _tmp_;                       \
+        })
 
 /* The plugin's subcommands are found with dlsym(); everything else is hidden. */
 #define TOOL_PLUGIN_EXPORT __attribute__((visibility("default")))

@@ -29,10 +29,16 @@ struct patch {
         xmlNode *config;        /* <oemkvm:config>; NULL when untagged */
         xmlNode *record;        /* the input's record; NULL when none */
         xmlNode *new_record;    /* the record this run writes, unlinked until committed */
-        bool changed;           /* the definition itself was edited */
+        bool changed;           /* the definition (record included) was edited */
+        unsigned edits;         /* edits outside the record */
+        unsigned user_marks;    /* values marked as the user's */
+        unsigned follows;       /* record updates that follow the user's own edit */
         unsigned flags;
         struct state_slot *index; /* the record's keyed entries (record.c) */
         size_t index_cap;
+        char **notes;           /* what a person should read about this run */
+        size_t n_notes;
+        char *summary;          /* what was done, once the run changed something */
 };
 
 /* ---- the record (record.c) */
@@ -55,6 +61,24 @@ int state_user(struct patch *p, const xmlNode *old, const char *key, const char 
 /* Writes the new record in place of the old one when they differ. */
 int state_commit(struct patch *p);
 
+/* What a record value must look like before a revert writes it back into
+ * the definition: the record sits in the domain XML, where anyone who
+ * edits the definition can edit it too. */
+enum state_grammar {
+        STATE_BUS,              /* a libvirt disk bus: sata, ide, … */
+        STATE_TARGET,           /* a disk target name: hdc, sdb, vda, … */
+        STATE_MODEL,            /* a device model name: e1000e, lsilogic, … */
+        STATE_MODEL_OR_EMPTY,   /* the same, or "" for "there was none" */
+        STATE_COUNT,            /* a topology count, 1…4096 */
+        STATE_ARG,              /* a QEMU argument: printable, one line */
+};
+/*
+ * The attribute's value (NULL when absent) if it fits the grammar; else
+ * -EINVAL with one line naming the entry, the value and the fix.
+ */
+int state_get(struct patch *p, const xmlNode *entry, const char *attr, enum state_grammar g,
+              const char **ret);
+
 /* ---- helpers on the definition (helpers.c) */
 
 /* <devices>, created when missing: call only to add a device. */
@@ -67,7 +91,18 @@ int patch_free_sd(struct patch *p, char ret[static 8]);
 static inline void patch_touch(struct patch *p)
 {
         p->changed = true;
+        p->edits++;
 }
+/* Adds one line for the person running oemkvm (what was kept, adopted,
+ * followed); -ENOMEM. */
+int patch_note(struct patch *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/*
+ * Reads up to len bytes at off from path without blocking (O_NONBLOCK, and
+ * fstat must say regular file): the number read, or -errno with "<what>
+ * '<path>' …" in err.  For files the user names in the definition.
+ */
+int domain_read_file(const char *what, const char *path, off_t off, void *buf, size_t len,
+                     struct oemkvm_error *err);
 /* The longest path a tag may name (bytes). */
 #define DOMAIN_PATH_MAX 1024
 /*
@@ -87,7 +122,8 @@ void domain_shown(const char *value, char out[static DOMAIN_SHOWN_MAX]);
 struct edition {
         const char *name;       /* as in <oemkvm:topology edition=…> */
         const char *label;      /* as Microsoft names it */
-        unsigned cores;         /* the most cores it uses */
+        unsigned sockets;       /* the most sockets it uses */
+        unsigned cores;         /* the most cores it uses, all sockets together */
 };
 const struct edition *edition_find(const char *name);
 /* The i-th edition, NULL past the end: for lists in messages. */
@@ -107,6 +143,29 @@ int patch_disks(struct patch *p, bool apply);
 int patch_scsi_controller(struct patch *p, bool apply);
 int patch_nics(struct patch *p, bool apply);
 int patch_cdrom(struct patch *p, const char *iso);
+
+/* What a license-shaped <qemu:arg> pair the user wrote makes QEMU load
+ * (qemuargs.c); the order of license.c's files. */
+enum license_kind {
+        LICENSE_NONE = -1,
+        LICENSE_MSDM,
+        LICENSE_SLIC,
+        LICENSE_SMBIOS0,
+        LICENSE_SMBIOS1,
+};
+/* Is arg <qemu:arg value="-option"/> (or "--option")? */
+bool qemuarg_option_is(const xmlNode *arg, const char *option);
+/* The SMBIOS type whose fields "-smbios type=N,…" sets; -1 for a file=. */
+int qemuarg_smbios_fields(const char *value);
+/*
+ * The license kind QEMU loads from the pair option/value, reading the file
+ * it names without blocking when the value alone does not tell; for an
+ * SMBIOS type 0/1 file, whether it lacks the structure's final NUL, and
+ * the file (malloc'd).  A file that cannot be read is -errno with one line
+ * in p->err.
+ */
+int qemuarg_judge(struct patch *p, const xmlNode *option, const char *value, int *ret_kind,
+                  bool *ret_missing_nul, char **ret_file);
 
 /* License relocation for migrate/restore (license.c). */
 int patch_license_relocate(struct patch *p);

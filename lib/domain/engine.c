@@ -11,7 +11,9 @@
 #include "domain/domain.h"
 #include "domain/engine.h"
 
-static int patch_load(struct patch *p, const char *xml, size_t len)
+/* Parses and finds the tag and the record; errors only for XML that is
+ * not a domain. */
+static int patch_parse(struct patch *p, const char *xml, size_t len)
 {
         xmlNode *root;
         int r;
@@ -26,16 +28,31 @@ static int patch_load(struct patch *p, const char *xml, size_t len)
                                         (const char *)root->name);
         p->domain = root;
         p->metadata = xml_child(root, NULL, "metadata");
+        p->config = xml_child(p->metadata, OEMKVM_NS_CONFIG, "config");
+        p->record = xml_child(p->metadata, OEMKVM_NS_STATE, "state");
+        return 0;
+}
 
-        xml_foreach(m, p->metadata, OEMKVM_NS_CONFIG, NULL) {
+/* Anything else in the tag's namespace inside <metadata> is a tag gone wrong. */
+static int check_metadata(struct patch *p)
+{
+        xml_foreach(m, p->metadata, OEMKVM_NS_CONFIG, NULL)
                 if (!xml_is(m, OEMKVM_NS_CONFIG, "config"))
                         return oemkvm_error_set(p->err, -EINVAL,
                                                 "<metadata> holds <%s> in namespace %s; the oemkvm tag is <oemkvm:config> with <oemkvm:%s/> inside it",
                                                 (const char *)m->name, OEMKVM_NS_CONFIG, (const char *)m->name);
-                if (!p->config)
-                        p->config = m;
-        }
-        p->record = xml_child(p->metadata, OEMKVM_NS_STATE, "state");
+        return 0;
+}
+
+/* 0: something to do, 1: neither a tag nor a record. */
+static int patch_load(struct patch *p, const char *xml, size_t len)
+{
+        int r = patch_parse(p, xml, len);
+
+        if (r >= 0)
+                r = check_metadata(p);
+        if (r < 0)
+                return r;
         if (!p->config && !p->record)
                 return 1;
         return state_index(p);
@@ -48,6 +65,8 @@ static void patch_done(struct patch *p)
                 xmlFreeNode(p->new_record);
         if (p->doc)
                 xmlFreeDoc(p->doc);
+        oemkvm_strv_free(p->notes);
+        free(p->summary);
 }
 
 /*
@@ -119,9 +138,45 @@ static int read_tag(struct patch *p, const xmlNode *tag[static ARRAY_SIZE(featur
         return 0;
 }
 
+/* What each feature did in this run, for the summary. */
+enum action {
+        ACTION_PATCHED = 1 << 0,
+        ACTION_REVERTED = 1 << 1,
+        ACTION_USER = 1 << 2,
+};
+
+/* "patched license, topology; reverted virtio; …" from the actions. */
+static int summarize(struct patch *p, const unsigned done[static ARRAY_SIZE(features)])
+{
+        static const struct {
+                unsigned action;
+                const char *words;
+        } parts[] = {
+                { ACTION_PATCHED,  "patched " },
+                { ACTION_REVERTED, "reverted " },
+                { ACTION_USER,     "marked a value as the user's in " },
+        };
+        char buf[256] = "";
+
+        for (size_t k = 0; k < ARRAY_SIZE(parts); k++) {
+                bool first = true;
+
+                for (size_t i = 0; i < ARRAY_SIZE(features); i++) {
+                        if (!(done[i] & parts[k].action))
+                                continue;
+                        snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s%s%s",
+                                 first && *buf ? "; " : "", first ? parts[k].words : ", ", features[i].name);
+                        first = false;
+                }
+        }
+        p->summary = strdup(*buf ? buf : "updated oemkvm's record");
+        return p->summary ? 0 : -ENOMEM;
+}
+
 static int patch_run(struct patch *p)
 {
         const xmlNode *tag[ARRAY_SIZE(features)] = {};
+        unsigned done[ARRAY_SIZE(features)] = {};
         xmlNs *ns;
         int r;
 
@@ -143,13 +198,24 @@ static int patch_run(struct patch *p)
                                 p->flags |= OEMKVM_PATCH_RESERVED;
                         continue;
                 }
+                unsigned edits = p->edits, follows = p->follows, users = p->user_marks;
+
                 r = features[i].run(p, tag[i]);
                 if (r < 0)
                         return r;
+                if (p->edits != edits || p->follows != follows)
+                        done[i] |= tag[i] ? ACTION_PATCHED : ACTION_REVERTED;
+                if (p->user_marks != users)
+                        done[i] |= ACTION_USER;
+                p->flags |= done[i] & ACTION_PATCHED ? OEMKVM_PATCH_PATCHED : 0;
+                p->flags |= done[i] & ACTION_REVERTED ? OEMKVM_PATCH_REVERTED : 0;
         }
         if (p->config)
                 p->flags |= OEMKVM_PATCH_TAGGED;
-        return state_commit(p);
+        r = state_commit(p);
+        if (r >= 0 && p->changed)
+                r = summarize(p, done);
+        return r;
 }
 
 static int result_set(struct patch *p, const char *xml, size_t len, struct oemkvm_patch_result *ret)
@@ -174,6 +240,8 @@ static int result_set(struct patch *p, const char *xml, size_t len, struct oemkv
         ret->xml = out;
         ret->len = out_len;
         ret->flags = p->flags;
+        ret->summary = TAKE_PTR(p->summary);
+        ret->notes = TAKE_PTR(p->notes);
         return 0;
 }
 
@@ -194,25 +262,58 @@ OEMKVM_EXPORT int oemkvm_patch(const struct oemkvm_ctx *ctx, const char *xml, si
         return r < 0 ? r : 0;
 }
 
-int patch_verify(const struct oemkvm_ctx *ctx, const char *xml, size_t len,
-                 unsigned *ret_flags, char ***ret_files, struct oemkvm_error *err)
+int patch_open(const char *xml, size_t len, struct patch **ret, struct oemkvm_error *err)
 {
-        struct patch p = { .ctx = ctx, .err = err };
+        struct patch *p = calloc(1, sizeof(*p));
+        int r;
+
+        if (!p)
+                return oemkvm_error_set(err, -ENOMEM, "out of memory reading the domain XML");
+        p->err = err;
+        r = patch_parse(p, xml, len);
+        if (r < 0) {
+                patch_free(p);
+                return r;
+        }
+        *ret = p;
+        return 0;
+}
+
+bool patch_tagged(const struct patch *p)
+{
+        return p->config != NULL;
+}
+
+void patch_free(struct patch *p)
+{
+        if (!p)
+                return;
+        patch_done(p);
+        free(p);
+}
+
+int patch_verify(const struct oemkvm_ctx *ctx, struct patch *p, unsigned *ret_flags, char ***ret_files,
+                 struct oemkvm_error *err)
+{
         char **files = NULL;
         int r;
 
-        r = patch_load(&p, xml, len);
-        if (r == 0)
-                r = patch_run(&p);
+        p->ctx = ctx;
+        p->err = err;
+        r = check_metadata(p);
+        if (r >= 0)
+                r = patch_run(p);
         /* Unchanged: the tree is still the input, record included. */
-        if (r >= 0 && !p.changed)
-                r = patch_license_files(&p, &files);
+        /* Nothing to change but the record (a value marked as the user's,
+         * the topology following <vcpu>): what boots is what the tag asks
+         * for, so the start may go on. */
+        if (r >= 0 && !p->edits)
+                r = patch_license_files(p, &files);
         if (r == -ENOMEM && err && !err->message[0])
                 oemkvm_error_set(err, r, "out of memory checking the domain XML");
-        patch_done(&p);
         if (r < 0)
                 return r;
-        *ret_flags = p.flags | (p.changed ? OEMKVM_PATCH_CHANGED : 0);
+        *ret_flags = p->flags | (p->edits ? OEMKVM_PATCH_CHANGED : 0);
         *ret_files = files;
         return 0;
 }
@@ -222,6 +323,8 @@ OEMKVM_EXPORT void oemkvm_patch_result_clear(struct oemkvm_patch_result *res)
         if (!res)
                 return;
         free(res->xml);
+        free(res->summary);
+        oemkvm_strv_free(res->notes);
         *res = (struct oemkvm_patch_result){};
 }
 

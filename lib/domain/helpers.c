@@ -4,8 +4,11 @@
  * target names, and the grammar of the paths a tag may name.  Features call
  * down into this file; it calls no feature.
  */
+#include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "domain/domain.h"
 
@@ -21,6 +24,26 @@ xmlNode *patch_devices(struct patch *p)
                 patch_touch(p);
         }
         return d;
+}
+
+int patch_note(struct patch *p, const char *fmt, ...)
+{
+        char **notes = realloc(p->notes, (p->n_notes + 2) * sizeof(char *));
+        va_list ap;
+        int r;
+
+        if (!notes)
+                return -ENOMEM;
+        p->notes = notes;
+        va_start(ap, fmt);
+        r = vasprintf(&notes[p->n_notes], fmt, ap);
+        va_end(ap);
+        if (r < 0) {
+                notes[p->n_notes] = NULL;
+                return -ENOMEM;
+        }
+        notes[++p->n_notes] = NULL;
+        return 0;
 }
 
 bool patch_target_used(const struct patch *p, const char *dev)
@@ -109,4 +132,42 @@ void domain_shown(const char *value, char out[static DOMAIN_SHOWN_MAX])
                         out[n++] = *s;
         }
         out[n] = 0;
+}
+
+int domain_read_file(const char *what, const char *path, off_t off, void *buf, size_t len,
+                     struct oemkvm_error *err)
+{
+        _cleanup_close_ int fd = -EBADF;
+        struct stat st;
+        size_t n = 0;
+
+        /* Never opened unless it is a regular file (symlinks followed:
+         * it is only read): opening a device node can act on the device.
+         * O_NONBLOCK and fstat below: one swapped in since must not hang
+         * the hook (and with it the domain's start). */
+        if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+                return oemkvm_error_set(err, -EINVAL, "%s '%s' is not a regular file", what, path);
+        fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0) {
+                int r = -errno;
+
+                return oemkvm_error_set(err, r, "%s '%s' %s", what, path,
+                                        r == -ENOENT ? "does not exist" : strerror(-r));
+        }
+        if (fstat(fd, &st) < 0)
+                return oemkvm_error_set(err, -errno, "%s '%s': %s", what, path, strerror(errno));
+        if (!S_ISREG(st.st_mode))
+                return oemkvm_error_set(err, -EINVAL, "%s '%s' is not a regular file", what, path);
+        while (n < len) {
+                ssize_t k = pread(fd, (char *)buf + n, len - n, off + (off_t)n);
+
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k < 0)
+                        return oemkvm_error_set(err, -errno, "%s '%s': %s", what, path, strerror(errno));
+                if (k == 0)
+                        break;
+                n += (size_t)k;
+        }
+        return (int)n;
 }

@@ -7,30 +7,8 @@
  * they take, drivers to no CD-ROM.
  */
 #include <string.h>
-#include <sys/stat.h>
 
 #include "domain/domain.h"
-
-/*
- * The ISO is only ever read (a read-only CD-ROM), so a symlink is followed
- * — Fedora's virtio-win.iso is one, to the versioned file — and what it
- * resolves to must be a regular file: never a device node (a host disk as
- * the guest's CD-ROM) or a FIFO.  stat() opens nothing, so it cannot block.
- */
-static int check_iso(const char *iso, struct oemkvm_error *err)
-{
-        struct stat st;
-        int r;
-
-        r = domain_check_path("<oemkvm:virtio drivers=>", iso, err);
-        if (r < 0)
-                return r;
-        if (stat(iso, &st) == 0 && !S_ISREG(st.st_mode))
-                return oemkvm_error_set(err, -EINVAL,
-                                        "<oemkvm:virtio drivers=>: '%s' is not a regular file%s — point drivers= at the virtio-win ISO",
-                                        iso, S_ISDIR(st.st_mode) ? " but a directory" : S_ISBLK(st.st_mode) || S_ISCHR(st.st_mode) ? " but a device" : S_ISFIFO(st.st_mode) ? " but a FIFO" : "");
-        return 0;
-}
 
 int patch_virtio(struct patch *p, const xmlNode *feature)
 {
@@ -56,7 +34,7 @@ int patch_virtio(struct patch *p, const xmlNode *feature)
                 }
                 iso = xml_attr(feature, "drivers");
                 if (iso) {
-                        r = check_iso(iso, p->err);
+                        r = domain_check_path("<oemkvm:virtio drivers=>", iso, p->err);
                         if (r < 0)
                                 return r;
                 }

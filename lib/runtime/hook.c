@@ -31,11 +31,12 @@ struct hook_call {
         size_t len;
         struct oemkvm_error *err;
         char *out;                      /* the XML libvirt must use instead; NULL: unchanged */
+        struct patch *def;              /* the parsed definition */
 
         int lock_fd;                    /* the store's lock, held to the end of the call */
 
-        /* Failures of the first two steps are kept, not fatal: only a
-         * domain that needs what they give is refused for them. */
+        /* Failures of the identity and store steps are kept, not fatal:
+         * only a domain that needs what they give is refused for them. */
         struct qemu_cred cred;
         int r_cred;
         struct oemkvm_error cred_err;
@@ -61,6 +62,25 @@ static int fail_domain(const struct hook_call *c, int r, const struct oemkvm_err
 {
         return oemkvm_error_set(c->err, r, "domain '%s': %s", c->name,
                                 sub->message[0] ? sub->message : strerror(-r));
+}
+
+/*
+ * Before anything else: only a real <oemkvm:config> in <metadata> makes the
+ * hook act.  The binary's scan for the namespace also matches a domain that
+ * merely mentions it (a <description>, a leftover record's neighbour):
+ * those start as if oemkvm were not installed — no store refresh, no file
+ * written.  A leftover record without a tag never blocks a start either:
+ * the user took the tag away; the next apply or watcher pass reverts it.
+ */
+static int step_tagged(struct hook_call *c)
+{
+        struct oemkvm_error sub = {};
+        int r;
+
+        r = patch_open(c->xml, c->len, &c->def, &sub);
+        if (r < 0)
+                return fail_domain(c, r, &sub);
+        return patch_tagged(c->def) ? 0 : 1;
 }
 
 /* Who QEMU runs as (qemu.conf): the store's group and the readability check need it. */
@@ -109,8 +129,10 @@ static int refuse_unpatched(const struct hook_call *c)
                 return oemkvm_error_set(c->err, -ESTALE,
                                         "domain '%s' is tagged for oemkvm but is being started as a transient domain (never defined, as virt-manager's installer does for the first boot), so nothing could patch it — define it with the tag first, run 'sudo oemkvm apply %s', then start it",
                                         c->name, c->name);
+        /* Only apply is sure to help: a running oemkvm-watch saw no define
+         * to act on (the store changed, say, after a firmware update). */
         return oemkvm_error_set(c->err, -ESTALE,
-                                "domain '%s' is tagged for oemkvm but its definition is not patched — run 'sudo oemkvm apply %s' (or start oemkvm-watch) and start it again",
+                                "domain '%s' is tagged for oemkvm but its definition is not patched to match — run 'sudo oemkvm apply %s', then start it again",
                                 c->name, c->name);
 }
 
@@ -120,11 +142,9 @@ static int step_verify(struct hook_call *c)
         struct oemkvm_error sub = {};
         int r;
 
-        r = patch_verify(c->ctx, c->xml, c->len, &c->flags, &c->files, &sub);
+        r = patch_verify(c->ctx, c->def, &c->flags, &c->files, &sub);
         if (r < 0)
                 return fail_domain(c, r, &sub);
-        if (!(c->flags & OEMKVM_PATCH_TAGGED))
-                return 1;       /* the namespace appeared, but not as a tag */
         if (c->flags & OEMKVM_PATCH_CHANGED)
                 return refuse_unpatched(c);
         return 0;
@@ -189,6 +209,7 @@ static int step_relocate(struct hook_call *c)
 /* prepare begin: refresh the store, then refuse unless the definition is
  * patched to match its tag and QEMU can read every file it names. */
 static const struct step prepare[] = {
+        { step_tagged,        NULL },
         { step_qemu_identity, NULL },
         { step_refresh_store, NULL },
         { step_verify,        NULL },
@@ -199,6 +220,7 @@ static const struct step prepare[] = {
 /* migrate begin / restore begin: a host that has the firmware but was never
  * dumped can take the domain; then only the paths change. */
 static const struct step relocate[] = {
+        { step_tagged,        NULL },
         { step_qemu_identity, NULL },
         { step_refresh_store, NULL },
         { step_relocate,      NULL },
@@ -254,6 +276,7 @@ OEMKVM_EXPORT int oemkvm_hook_run(const struct oemkvm_ctx *ctx, const char *name
                                 break;
                         }
         oemkvm_strv_free(c.files);
+        patch_free(c.def);
         qemu_cred_clear(&c.cred);
         closep(&c.lock_fd);
         if (r < 0) {

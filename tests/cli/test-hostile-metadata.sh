@@ -26,7 +26,8 @@ mkdir -p "$H/dump" "$H/linkfiles"
 cp "$ROOTS/thinkpad-smbios3/expected/"*.bin "$H/dump/"
 cp "$H/dump/"*.bin "$H/linkfiles/"
 ln -sf "$H/dump/msdm.bin" "$H/linkfiles/msdm.bin"
-printf 'CD001' >"$H/iso"
+# An ISO 9660 image as far as oemkvm looks: the volume descriptor at byte 32769.
+{ head -c 32769 /dev/zero; printf 'CD001'; } >"$H/iso"
 mkfifo "$H/fifo"
 mknod "$H/null" c 1 3
 ln -s "$H/dump" "$H/link-dump"
@@ -104,12 +105,14 @@ virtio drivers|@H@/iso/..|has a '..' component
 virtio drivers|/proc/self/exe|is in the kernel's /proc
 virtio drivers|/dev/sda|drivers=>: '/dev/sda' is in the kernel's /dev
 virtio drivers|/sys/block/sda|is in the kernel's /sys
-virtio drivers|@H@/null|drivers=>: '@H@/null' is not a regular file but a device
-virtio drivers|@H@/link-null|drivers=>: '@H@/link-null' is not a regular file but a device
-virtio drivers|@H@/fifo|drivers=>: '@H@/fifo' is not a regular file but a FIFO
-virtio drivers|@H@/link-fifo|is not a regular file but a FIFO
-virtio drivers|@H@/dump|drivers=>: '@H@/dump' is not a regular file but a directory
+virtio drivers|@H@/null|virtio: the drivers ISO '@H@/null' is not a regular file — fix <oemkvm:virtio drivers=>
+virtio drivers|@H@/link-null|virtio: the drivers ISO '@H@/link-null' is not a regular file — fix <oemkvm:virtio drivers=>
+virtio drivers|@H@/fifo|virtio: the drivers ISO '@H@/fifo' is not a regular file — fix <oemkvm:virtio drivers=>
+virtio drivers|@H@/link-fifo|virtio: the drivers ISO '@H@/link-fifo' is not a regular file
+virtio drivers|@H@/dump|virtio: the drivers ISO '@H@/dump' is not a regular file — fix <oemkvm:virtio drivers=>
 virtio drivers|@H@/link-iso|OK
+virtio drivers|@H@/dump/msdm.bin|virtio: the drivers ISO '@H@/dump/msdm.bin' is not an ISO 9660 image
+virtio drivers|@H@/virtio-wn.iso|virtio: the drivers ISO '@H@/virtio-wn.iso' does not exist — fix <oemkvm:virtio drivers=>
 virtio drivers|@H@/virtio,win.iso|drivers=>: '@H@/virtio,win.iso' contains a comma
 virtio drivers|@H@/a=b.iso|contains '='
 virtio drivers|@H@/a&quot;.iso|contains '"'

@@ -9,9 +9,7 @@ require_cmd virt-xml-validate libvirt-clients
 
 CASES=$OEMKVM_SRCDIR/tests/patch
 STORE=$T/store
-mkdir -p "$STORE/saved"
-cp "$ROOTS"/thinkpad-smbios3/expected/*.bin "$STORE/"
-cp "$ROOTS"/legacy-smbios2-slic/expected/*.bin "$STORE/saved/"
+"$OEMKVM_SRCDIR/tests/lib/patch-store" "$STORE"
 
 # in.xml with the test's store in place of @STORE@.
 case_input() { sed "s|@STORE@|$STORE|g" "$CASES/$1/in.xml" >"$T/in.xml"; }
@@ -59,6 +57,24 @@ run_fail "$OEMKVM" patch --store relative/dir "$T/in.xml"
 expect_one_line "absolute"
 run_fail "$OEMKVM" patch "$T/does-not-exist.xml"
 expect_one_line "does-not-exist.xml"
+
+# An entity bomb (one 1 MB entity, 2000 references: 2 GB expanded) is
+# refused at its DOCTYPE with one line of ours, no libxml2 text.
+{
+        printf '<!DOCTYPE domain [<!ENTITY a "'
+        head -c 1048576 /dev/zero | tr '\0' x
+        printf '">]>\n<domain><name>'
+        i=0
+        while [ $i -lt 2000 ]; do printf '&a;'; i=$((i + 1)); done
+        printf '</name><metadata><o:config xmlns:o="urn:oemkvm:domain:1"><o:topology edition="pro"/></o:config></metadata></domain>\n'
+} >"$T/bomb.xml"
+run_fail "$OEMKVM" patch "$T/bomb.xml"
+expect_one_line "line 1: a DOCTYPE is not accepted"
+
+# Namespace errors are errors, not elements without a namespace.
+printf '<domain>\n<metadata><o:config xmlns:o="urn:oemkvm:domain:1"><o:license/></o:config></metadata>\n<qemu:commandline/></domain>\n' >"$T/prefix.xml"
+run_fail "$OEMKVM" patch --store "$STORE" "$T/prefix.xml"
+expect_one_line "line 3: namespace error: Namespace prefix qemu on commandline is not defined"
 
 # Usage errors exit 2 with the usage line.
 if "$OEMKVM" patch a b >/dev/null 2>"$T/stderr"; then die "two FILE arguments were accepted"; else rc=$?; fi

@@ -41,6 +41,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         static struct oemkvm_ctx *ctx;
         struct oemkvm_patch_result res = {}, again = {};
         struct oemkvm_error err = {};
+        struct patch *def = NULL;
         char **files = NULL;
         unsigned flags = 0;
         size_t len, dlen;
@@ -60,7 +61,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         xml = fuzz_xml(doc, dlen, &len);
         free(doc);
 
-        r = patch_verify(ctx, xml, len, &flags, &files, &err);
+        r = patch_open(xml, len, &def, &err);
+        if (r >= 0)
+                r = patch_verify(ctx, def, &flags, &files, &err);
+        patch_free(def);
         oemkvm_strv_free(files);
         if (oemkvm_patch(ctx, xml, len, &res, &err) < 0) {
                 if (r >= 0)
