@@ -1,6 +1,7 @@
 #!/bin/sh
 # Hostile metadata, table-driven: every attribute of the tag the engine
-# reads, with the values someone allowed to define domains could write —
+# reads, and every record value a revert writes back, with the values
+# someone allowed to define domains could write —
 # relative paths, '..', the kernel's trees, device nodes, FIFOs, symlinks,
 # QEMU option injection, quotes and '<', control characters, NUL, invalid
 # UTF-8, 4 kB, the wrong words.  `oemkvm patch` and the hook (prepare and
@@ -166,6 +167,69 @@ table | while IFS='|' read -r element value expect; do
         rows=$((rows + 1))
         echo "$rows" >"$T/rows"
 done
+# The record: the values a revert writes back into the definition.  A
+# domain patched with every feature (a topology, an IDE disk, an lsilogic
+# controller and an e1000e NIC to restore), each record value replaced by
+# a hostile one, the tag removed: `oemkvm patch` refuses the revert with
+# one line naming the entry and the attribute, and writes nothing.
+TAGALL='<oemkvm:config xmlns:oemkvm="urn:oemkvm:domain:1"><oemkvm:license/><oemkvm:topology edition="pro"/><oemkvm:virtio/></oemkvm:config>'
+sed -e "s|<metadata>|<metadata>$TAGALL|" \
+    -e "s|<cpu mode='host-passthrough' check='none' migratable='on'/>|<cpu mode='host-passthrough'><topology sockets='2' dies='1' cores='1' threads='1'/></cpu>|" \
+    -e "s|    <interface type='network'>|    <disk type='file' device='disk'><source file='/var/lib/libvirt/images/data.qcow2'/><target dev='hdb' bus='ide'/></disk>\n    <controller type='scsi' index='0' model='lsilogic'/>\n    <interface type='network'>|" \
+    "$XML" | "$OEMKVM" patch --store "$T/store" >"$T/all.xml" 2>/dev/null || die "oemkvm patch (every feature) failed"
+
+# entry (the record line holding it) | attribute
+record_attrs() {
+        cat <<'TABLE'
+disk target="sda"|was-bus
+disk target="sdb"|was-target
+controller index="0"|was-model
+interface mac=|was-model
+topology vcpus=|was-sockets
+topology vcpus=|was-dies
+topology vcpus=|was-cores
+topology vcpus=|was-threads
+TABLE
+}
+# The values.  Counts out of range are wrong only for counts, buses and
+# targets: "0" is a harmless model name as far as oemkvm can tell.
+record_values() {
+        cat <<'TABLE'
+x&quot;&lt;evil
+hdq/../x
+/proc/self/fd/0
+a,b=c
+-device evil
+a&#10;b
+@LONG@
+TABLE
+        [ "$1" = was-model ] || printf '%s\n' 0 -4 99999
+}
+: >"$T/rrows"
+record_attrs | while IFS='|' read -r entry attr; do
+        grep -q "<oemkvm-state:$entry" "$T/all.xml" || die "the patched domain has no record entry '$entry'"
+        record_values "$attr" | while IFS= read -r value; do
+                v=$(printf '%s' "$value" | sed -e "s|@LONG@|$long|")
+                # Set the attribute on the entry's line, then take the tag away.
+                awk -v e="<oemkvm-state:$entry" -v a="$attr" -v v="$v" '
+                        index($0, e) { re = " " a "=\"[^\"]*\""
+                                       if (match($0, re)) $0 = substr($0, 1, RSTART - 1) " " a "=\"" v "\"" substr($0, RSTART + RLENGTH) }
+                        { sub(/<oemkvm:config.*<\/oemkvm:config>/, ""); print }' "$T/all.xml" >"$T/rec.xml"
+                grep -qF "$attr=\"$(printf '%.20s' "$v")" "$T/rec.xml" || die "could not set $attr on '$entry'"
+                what="record <oemkvm-state:$entry…> $attr=\"$(printf '%.40s' "$value")\""
+                before=$(snapshot)
+                run_fail "$OEMKVM" patch --store "$T/store" "$T/rec.xml"
+                [ "$(wc -l <"$T/stderr")" -eq 1 ] && grep -qF "oemkvm's record <oemkvm-state:${entry%% *}" "$T/stderr" &&
+                        grep -qF " has $attr='" "$T/stderr" ||
+                        die "$what: not refused in one line naming it: $(cat "$T/stderr")"
+                snapshot >"$T/after"
+                echo "$before" | diff - "$T/after" >"$T/diff" || die "$what: something was written: $(cat "$T/diff")"
+                echo "$entry $attr" >>"$T/rrows"
+        done
+done
+want=0
+for attr in $(record_attrs | cut -d'|' -f2); do want=$((want + $(record_values "$attr" | wc -l))); done
+[ "$(wc -l <"$T/rrows")" -eq "$want" ] || die "only $(wc -l <"$T/rrows") of $want record rows ran"
 n=$(cat "$T/rows")
 [ "$n" -eq "$(table | wc -l)" ] || die "only $n of $(table | wc -l) rows ran"
-echo "$n hostile values refused (or, for symlinks to what QEMU only reads, resolved and accepted)"
+echo "$n hostile tag values and $(wc -l <"$T/rrows") hostile record values refused (symlinks to what QEMU only reads: resolved and accepted)"
