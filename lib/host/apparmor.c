@@ -51,15 +51,16 @@ int apparmor_confines_qemu(const struct oemkvm_ctx *ctx, struct oemkvm_error *er
         return !driver || strcmp(driver, "none") != 0;
 }
 
-/* The tunables path rules use, as globs; any other variable matches anything. */
+/* The tunables path rules use, as globs; any other variable matches
+ * anything.  Written without their trailing slash: rules say "@{HOME}/x". */
 static const struct {
         const char *name;
         const char *glob;
 } tunables[] = {
-        { "@{HOME}",     "{/home/*/,/root/}" },
-        { "@{HOMEDIRS}", "/home/" },
-        { "@{PROC}",     "/proc/" },
-        { "@{sys}",      "/sys/" },
+        { "@{HOME}",     "{/home/*,/root}" },
+        { "@{HOMEDIRS}", "/home" },
+        { "@{PROC}",     "/proc" },
+        { "@{sys}",      "/sys" },
         { "@{run}",      "{/var/run,/run}" },
 };
 
@@ -77,10 +78,25 @@ static const char *closing(const char *p, char open, char close)
         return NULL;
 }
 
-static bool glob_match(const char *pat, const char *s);
+/*
+ * Backtracking over '*' and '{…}' is exponential in the worst case
+ * (many "**" against a long path) and nested braces recurse: every
+ * call spends one step of a budget and may go only so deep.  A rule that
+ * runs out is given up on: it neither grants nor denies, and the file
+ * then counts as readable (see the top of this file).
+ */
+#define GLOB_BUDGET 100000
+#define GLOB_DEPTH  32
+
+struct glob_walk {
+        unsigned budget;
+        bool gave_up;
+};
+
+static bool glob_match(const char *pat, const char *s, struct glob_walk *w, unsigned depth);
 
 /* {a,b,…}rest: each alternative followed by the rest of the pattern. */
-static bool match_alternatives(const char *pat, const char *s)
+static bool match_alternatives(const char *pat, const char *s, struct glob_walk *w, unsigned depth)
 {
         const char *end = closing(pat, '{', '}'), *alt = pat + 1;
         char buf[PATH_MAX * 2];
@@ -89,12 +105,12 @@ static bool match_alternatives(const char *pat, const char *s)
                 return false;
         while (alt <= end) {
                 const char *a = alt;
-                int depth = 0;
+                int nest = 0;
 
-                while (a < end && !(depth == 0 && *a == ','))
-                        depth += *a == '{' ? 1 : *a == '}' ? -1 : 0, a++;
+                while (a < end && !(nest == 0 && *a == ','))
+                        nest += *a == '{' ? 1 : *a == '}' ? -1 : 0, a++;
                 if (snprintf(buf, sizeof(buf), "%.*s%s", (int)(a - alt), alt, end + 1) < (int)sizeof(buf) &&
-                    glob_match(buf, s))
+                    glob_match(buf, s, w, depth + 1))
                         return true;
                 alt = a + 1;
         }
@@ -116,25 +132,30 @@ static bool match_class(const char *pat, const char *end, char c)
         return c != '/' && in != neg;
 }
 
-static bool glob_match(const char *pat, const char *s)
+static bool glob_match(const char *pat, const char *s, struct glob_walk *w, unsigned depth)
 {
+        if (w->budget == 0 || depth > GLOB_DEPTH) {
+                w->gave_up = true;
+                return false;
+        }
+        w->budget--;
         for (;;) {
                 switch (*pat) {
                 case 0:
                         return *s == 0;
                 case '{':
-                        return match_alternatives(pat, s);
+                        return match_alternatives(pat, s, w, depth);
                 case '*':
                         if (pat[1] == '*') {
                                 for (const char *t = s;; t++) {
-                                        if (glob_match(pat + 2, t))
+                                        if (glob_match(pat + 2, t, w, depth + 1))
                                                 return true;
                                         if (!*t)
                                                 return false;
                                 }
                         }
                         for (const char *t = s;; t++) {
-                                if (glob_match(pat + 1, t))
+                                if (glob_match(pat + 1, t, w, depth + 1))
                                         return true;
                                 if (!*t || *t == '/')
                                         return false;
@@ -162,10 +183,10 @@ static bool glob_match(const char *pat, const char *s)
                                 for (size_t i = 0; i < ARRAY_SIZE(tunables); i++)
                                         if (!strncmp(pat, tunables[i].name, strlen(tunables[i].name))) {
                                                 snprintf(buf, sizeof(buf), "%s%s", tunables[i].glob, end + 1);
-                                                return glob_match(buf, s);
+                                                return glob_match(buf, s, w, depth + 1);
                                         }
                                 snprintf(buf, sizeof(buf), "**%s", end + 1);
-                                return glob_match(buf, s);
+                                return glob_match(buf, s, w, depth + 1);
                         }
                         /* fall through */
                 default:
@@ -176,12 +197,13 @@ static bool glob_match(const char *pat, const char *s)
         }
 }
 
-enum verdict { NO_RULE, ALLOWED, DENIED };
+
 
 /* One rule line: does it grant (or deny) reading path? */
-static enum verdict rule_verdict(char *line, const char *path)
+static enum apparmor_verdict rule_verdict(char *line, const char *path)
 {
         char *tok[8], *save = NULL, *p;
+        struct glob_walk w = { GLOB_BUDGET, false };
         bool deny = false;
         size_t n = 0;
         const char *glob = NULL, *perms = NULL;
@@ -193,8 +215,16 @@ static enum verdict rule_verdict(char *line, const char *path)
                 else if (quoted && *c == ' ')
                         *c = '\x01';
         }
-        for (p = strtok_r(line, " \t,", &save); p && n < ARRAY_SIZE(tok); p = strtok_r(NULL, " \t,", &save))
-                tok[n++] = p;
+        /* Whitespace separates; the comma that ends a rule is no token of
+         * its own (one inside {a,b} belongs to the path). */
+        for (p = strtok_r(line, " \t", &save); p && n < ARRAY_SIZE(tok); p = strtok_r(NULL, " \t", &save)) {
+                size_t l = strlen(p);
+
+                if (l > 0 && p[l - 1] == ',')
+                        p[--l] = 0;
+                if (l > 0)
+                        tok[n++] = p;
+        }
         for (size_t i = 0; i < n; i++) {
                 char *t = tok[i];
 
@@ -220,20 +250,55 @@ static enum verdict rule_verdict(char *line, const char *path)
                 else
                         return NO_RULE; /* capability, network, signal, … */
         }
-        if (!glob || !perms || !strchr(perms, 'r') || !glob_match(glob, path))
+        if (!glob || !perms || !strchr(perms, 'r'))
                 return NO_RULE;
-        return deny ? DENIED : ALLOWED;
+        if (glob_match(glob, path, &w, 0))
+                return deny ? DENIED : ALLOWED;
+        return w.gave_up ? GAVE_UP : NO_RULE;
+}
+
+enum apparmor_verdict apparmor_rules_verdict(const char *text, size_t len, const char *path,
+                                            unsigned *ret_line)
+{
+        enum apparmor_verdict v = NO_RULE;
+        unsigned lineno = 0;
+
+        for (const char *line = text, *end = text + len; line < end;) {
+                const char *eol = memchr(line, '\n', (size_t)(end - line));
+                char buf[4096], *hash;
+                enum apparmor_verdict lv;
+
+                if (!eol)
+                        eol = end;
+                lineno++;
+                /* Longer lines hold no file rule worth reading: skipped. */
+                if ((size_t)(eol - line) < sizeof(buf)) {
+                        memcpy(buf, line, (size_t)(eol - line));
+                        buf[eol - line] = 0;
+                        /* '#' starts a comment, also '#include' (the local file is read apart). */
+                        hash = strchr(buf, '#');
+                        if (hash)
+                                *hash = 0;
+                        lv = rule_verdict(buf, path);
+                        if (lv == DENIED) {
+                                *ret_line = lineno;
+                                return DENIED;
+                        }
+                        if (lv == ALLOWED || (lv == GAVE_UP && v == NO_RULE))
+                                v = lv;
+                }
+                line = eol + 1;
+        }
+        return v;
 }
 
 /* The verdict of the rules in file rel (a sysroot path); *ret_line: a deny's line. */
 static int rules_verdict(const struct oemkvm_ctx *ctx, const char *rel, const char *path,
-                         enum verdict *ret, unsigned *ret_line, struct oemkvm_error *err)
+                         enum apparmor_verdict *ret, unsigned *ret_line, struct oemkvm_error *err)
 {
         _cleanup_free_ char *file = NULL;
         _cleanup_free_ uint8_t *text = NULL;
-        enum verdict v = NO_RULE;
         size_t len = 0;
-        unsigned lineno = 0;
         int r;
 
         r = oemkvm_ctx_path(ctx, rel, &file);
@@ -246,29 +311,7 @@ static int rules_verdict(const struct oemkvm_ctx *ctx, const char *rel, const ch
         }
         if (r < 0)
                 return oemkvm_error_set(err, r, "cannot read the AppArmor rules '%s': %s", file, strerror(-r));
-        for (char *line = (char *)text, *end = (char *)text + len; line < end;) {
-                char *eol = memchr(line, '\n', (size_t)(end - line)), *hash;
-                enum verdict lv;
-
-                if (!eol)
-                        eol = end;
-                *eol = 0;
-                lineno++;
-                /* '#' starts a comment, also '#include' (the local file is read apart). */
-                hash = strchr(line, '#');
-                if (hash)
-                        *hash = 0;
-                lv = rule_verdict(line, path);
-                if (lv == DENIED) {
-                        *ret = DENIED;
-                        *ret_line = lineno;
-                        return 0;
-                }
-                if (lv == ALLOWED)
-                        v = ALLOWED;
-                line = eol + 1;
-        }
-        *ret = v;
+        *ret = apparmor_rules_verdict((const char *)text, len, path, ret_line);
         return 0;
 }
 
@@ -285,7 +328,7 @@ int apparmor_check_readable(const struct oemkvm_ctx *ctx, const char *path, bool
         if (!realpath(path, resolved))
                 snprintf(resolved, sizeof(resolved), "%s", path);
         for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
-                enum verdict v = NO_RULE;
+                enum apparmor_verdict v = NO_RULE;
                 unsigned line = 0;
 
                 r = rules_verdict(ctx, files[i], resolved, &v, &line, err);
@@ -295,7 +338,7 @@ int apparmor_check_readable(const struct oemkvm_ctx *ctx, const char *path, bool
                         return oemkvm_error_set(err, -EACCES,
                                                 "AppArmor confines QEMU and line %u of '%s' denies it reading '%s' — remove that deny rule",
                                                 line, files[i], resolved);
-                allowed = allowed || v == ALLOWED;
+                allowed = allowed || v == ALLOWED || v == GAVE_UP;
         }
         if (allowed)
                 return 0;

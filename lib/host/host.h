@@ -46,6 +46,15 @@ int qemu_security_driver(const struct oemkvm_ctx *ctx, char **ret, struct oemkvm
 int apparmor_confines_qemu(const struct oemkvm_ctx *ctx, struct oemkvm_error *err);
 
 /*
+ * The parse layer: what the rules in text (an AppArmor abstraction) say
+ * about QEMU reading path.  GAVE_UP: a rule too costly to follow matched
+ * perhaps (taken as granting); DENIED sets *ret_line.
+ */
+enum apparmor_verdict { NO_RULE, ALLOWED, DENIED, GAVE_UP };
+enum apparmor_verdict apparmor_rules_verdict(const char *text, size_t len, const char *path,
+                                            unsigned *ret_line);
+
+/*
  * Would the libvirt-qemu abstraction or its local include (under ctx's
  * sysroot) let QEMU read path (resolved)?  -EACCES with one line naming the
  * rules to add — or, for a file of the store (in_store), the install step
