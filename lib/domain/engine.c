@@ -33,14 +33,27 @@ static int patch_parse(struct patch *p, const char *xml, size_t len)
         return 0;
 }
 
-/* Anything else in the tag's namespace inside <metadata> is a tag gone wrong. */
+/* Anything else in the tag's namespace inside <metadata> is a tag gone
+ * wrong; two of a kind cannot come from libvirt, which keeps one element
+ * per namespace, and the engine would act on one and leave the other. */
 static int check_metadata(struct patch *p)
 {
+        if (p->metadata && xml_next(p->metadata, NULL, "metadata"))
+                return oemkvm_error_set(p->err, -EINVAL,
+                                        "domain XML: two <metadata> elements — libvirt reads only the first; merge them into one");
         xml_foreach(m, p->metadata, OEMKVM_NS_CONFIG, NULL)
                 if (!xml_is(m, OEMKVM_NS_CONFIG, "config"))
                         return oemkvm_error_set(p->err, -EINVAL,
                                                 "<metadata> holds <%s> in namespace %s; the oemkvm tag is <oemkvm:config> with <oemkvm:%s/> inside it",
                                                 (const char *)m->name, OEMKVM_NS_CONFIG, (const char *)m->name);
+        if (p->config && xml_next(p->config, OEMKVM_NS_CONFIG, NULL))
+                return oemkvm_error_set(p->err, -EINVAL,
+                                        "<metadata> holds two oemkvm tags (<config> in %s) — libvirt keeps one element per namespace; delete one",
+                                        OEMKVM_NS_CONFIG);
+        if (p->record && xml_next(p->record, OEMKVM_NS_STATE, NULL))
+                return oemkvm_error_set(p->err, -EINVAL,
+                                        "<metadata> holds two oemkvm records (<state> in %s) — libvirt keeps one element per namespace; delete the one that does not match the definition",
+                                        OEMKVM_NS_STATE);
         return 0;
 }
 

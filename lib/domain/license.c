@@ -294,7 +294,8 @@ static int user_pairs_collect(struct patch *p, const xmlNode *old, struct user_p
                         bool ours = false;
                         void *grown;
 
-                        if (!v || !(qemuarg_option_is(a, "-acpitable") || qemuarg_option_is(a, "-smbios")))
+                        if (!xml_attr(v, "value") ||
+                            !(qemuarg_option_is(a, "-acpitable") || qemuarg_option_is(a, "-smbios")))
                                 continue;
                         xml_foreach(arg, old, OEMKVM_NS_STATE, "arg")
                                 ours = ours || entry_pair(p, arg) == a;

@@ -118,9 +118,13 @@ ok "$OEMKVM" apply --all
 grep -qx 'looked at 2 domains: 0 defined, 1 up to date, 1 not tagged, 0 failed' "$OUT" || die "apply --all count: $(cat "$OUT")"
 virsh undefine bare >/dev/null
 
-# Untag: the original definition comes back.
-ok "$OEMKVM" tag d1 --remove
-grep -qx 'd1: defined (reverted license)' "$OUT" || die "tag --remove: $(cat "$OUT")"
+# Untag the way virsh does, with no watcher running: oemkvm's record is
+# left behind; the next apply reverts it and the original definition
+# comes back.
+virsh metadata d1 --config --uri urn:oemkvm:domain:1 --remove >/dev/null
+xml d1 | grep -q "file=$STORE/msdm.bin" || die "the args went without oemkvm"
+ok "$OEMKVM" apply --all
+grep -qx 'd1: defined (reverted license)' "$OUT" || die "apply --all on a leftover record: $(cat "$OUT")"
 xml d1 >"$NS_DIR/d1.reverted"
 if grep -q 'oemkvm\|<metadata' "$NS_DIR/d1.reverted"; then
         diff -u "$NS_DIR/d1.orig" "$NS_DIR/d1.reverted" >&2 || true

@@ -569,6 +569,8 @@ TEST(refusals)
                 { "<o:virtio drivers='virtio-win.iso'/>", "drivers=>: 'virtio-win.iso' is not an absolute path" },
                 { "<o:license/><o:license/>", "holds <oemkvm:license> twice" },
                 { "<o:usb/>", "holds an unknown <usb>" },
+                { "<o:license/></o:config><o:config xmlns:o='urn:oemkvm:domain:1'><o:topology edition='pro'/>",
+                  "holds two oemkvm tags" },
         };
         struct oemkvm_ctx *ctx = new_ctx(setup_store());
 
