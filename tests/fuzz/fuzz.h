@@ -26,10 +26,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 void fuzz_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
 /*
- * A store for the engine targets, made once per process under $TMPDIR and
- * removed at exit: the thinkpad fixture's dump, and the Dell one (with a
- * SLIC) in <store>/saved.  Seeds say "@STORE@" for its path, as the golden
- * patch cases do.
+ * A store for the engine targets, made once per process under $TMPDIR by
+ * tests/lib/patch-store and removed at exit: the golden patch cases' own
+ * (a dump, a saved dump with a SLIC, a hand-made recipe, a drivers ISO).
+ * Seeds say "@STORE@" for its path, as the golden cases do.
  */
 const char *fuzz_store(void);
 /* A context whose store is dir. */
