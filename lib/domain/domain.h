@@ -34,11 +34,11 @@ struct patch {
         unsigned user_marks;    /* values marked as the user's */
         unsigned follows;       /* record updates that follow the user's own edit */
         unsigned flags;
-        struct state_slot *index; /* the record's keyed entries (record.c) */
-        size_t index_cap;
         char **notes;           /* what a person should read about this run */
         size_t n_notes;
         char *summary;          /* what was done, once the run changed something */
+        struct state_slot *index; /* the record's keyed entries (record.c) */
+        size_t index_cap;
 };
 
 /* ---- the record (record.c) */

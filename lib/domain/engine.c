@@ -30,7 +30,7 @@ static int patch_parse(struct patch *p, const char *xml, size_t len)
         p->metadata = xml_child(root, NULL, "metadata");
         p->config = xml_child(p->metadata, OEMKVM_NS_CONFIG, "config");
         p->record = xml_child(p->metadata, OEMKVM_NS_STATE, "state");
-        return 0;
+        return p->record ? state_index(p) : 0;
 }
 
 /* Anything else in the tag's namespace inside <metadata> is a tag gone
@@ -66,9 +66,7 @@ static int patch_load(struct patch *p, const char *xml, size_t len)
                 r = check_metadata(p);
         if (r < 0)
                 return r;
-        if (!p->config && !p->record)
-                return 1;
-        return state_index(p);
+        return p->config || p->record ? 0 : 1;
 }
 
 static void patch_done(struct patch *p)

@@ -195,6 +195,8 @@ int state_commit(struct patch *p)
         if (p->record ? xml_equal(p->record, p->new_record) : empty)
                 return 0;
 
+        /* The index points into the record that goes now. */
+        state_index_free(p);
         rec = TAKE_PTR(p->new_record);
         if (empty) {
                 xmlFreeNode(rec);

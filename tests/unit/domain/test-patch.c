@@ -261,8 +261,8 @@ static void run_case(const struct oemkvm_ctx *ctx, const char *name)
         char *u_out = NULL, *u_in = NULL;
         int r;
 
-        if (!in) {
-                fprintf(stderr, "%s: no in.xml\n", name);
+        if (!in || (out && error)) {
+                fprintf(stderr, "%s: %s\n", name, !in ? "no in.xml" : "both out.xml and error.txt: keep the one that is right");
                 check_failures++;
                 goto done;
         }
