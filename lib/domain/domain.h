@@ -115,9 +115,19 @@ int patch_note(struct patch *p, const char *fmt, ...) __attribute__((format(prin
  */
 int domain_read_file(const char *what, const char *path, off_t off, void *buf, size_t len,
                      struct oemkvm_error *err);
-/* -EINVAL unless path is absolute, has no ".." component and (when
- * no_comma) no comma; the message names what and the fix. */
-int domain_check_path(const char *what, const char *path, bool no_comma, struct oemkvm_error *err);
+/* The longest path a tag may name (bytes). */
+#define DOMAIN_PATH_MAX 1024
+/*
+ * -EINVAL unless a path from metadata is absolute, has no ".." component,
+ * is at most DOMAIN_PATH_MAX bytes, holds no control character and none of
+ * , = " ' < > & \ * ? [ ] { }, and is not under /proc, /sys or /dev; the
+ * message names `what` (the attribute) and the fix.
+ */
+int domain_check_path(const char *what, const char *path, struct oemkvm_error *err);
+/* A value from metadata as messages show it: control characters escaped,
+ * cut at DOMAIN_SHOWN_MAX bytes, so a message stays one short line. */
+#define DOMAIN_SHOWN_MAX 96
+void domain_shown(const char *value, char out[static DOMAIN_SHOWN_MAX]);
 
 /* ---- Windows editions (edition.c) */
 

@@ -22,6 +22,7 @@
 #include "domain/engine.h"
 #include "host/host.h"
 #include "runtime/vgpu.h"
+#include "runtime/runtime.h"
 #include "util/util.h"
 
 /* One call from libvirt, `NAME OP SUBOP EXTRA`, and what its steps found. */
@@ -33,6 +34,8 @@ struct hook_call {
         struct oemkvm_error *err;
         char *out;                      /* the XML libvirt must use instead; NULL: unchanged */
         struct patch *def;              /* the parsed definition */
+
+        int lock_fd;                    /* the store's lock, held to the end of the call */
 
         /* Failures of the identity and store steps are kept, not fatal:
          * only a domain that needs what they give is refused for them. */
@@ -106,6 +109,12 @@ static int step_refresh_store(struct hook_call *c)
                 c->store_err = c->cred_err;
                 return 0;
         }
+        /* Held to the end of the call: the checks after the refresh see
+         * the set it wrote, not one a parallel start is switching. */
+        c->lock_fd = store_lock(oemkvm_ctx_get_store_dir(c->ctx), &c->store_err);
+        c->r_store = c->lock_fd;
+        if (c->r_store < 0)
+                return 0;
         c->r_store = oemkvm_dump_collect(c->ctx, &dump, &c->store_err);
         if (c->r_store >= 0)
                 c->r_store = oemkvm_dump_write(&dump, oemkvm_ctx_get_store_dir(c->ctx), c->cred.gid,
@@ -152,7 +161,7 @@ static int step_check_files(struct hook_call *c)
         const char *store = oemkvm_ctx_get_store_dir(c->ctx);
         struct oemkvm_error sub = {};
         bool needs_store = false;
-        int r = 0;
+        int r = 0, confined = 0;
 
         for (char **f = c->files; *f; f++)
                 needs_store = needs_store || path_in_dir(*f, store);
@@ -173,6 +182,11 @@ static int step_check_files(struct hook_call *c)
                                                                  : "restore the dump or change the tag's source=",
                                         &sub);
         }
+        /* Mode bits are not all: AppArmor may still deny QEMU the file. */
+        if (r >= 0 && c->files[0])
+                r = confined = apparmor_confines_qemu(c->ctx, &sub);
+        for (char **f = c->files; confined > 0 && *f && r >= 0; f++)
+                r = apparmor_check_readable(c->ctx, *f, path_in_dir(*f, store), &sub);
         return r < 0 ? fail_domain(c, r, &sub) : 0;
 }
 
@@ -310,7 +324,8 @@ OEMKVM_EXPORT int oemkvm_hook_run(const struct oemkvm_ctx *ctx, const char *name
                                   const char *subop, const char *xml, size_t len,
                                   char **ret_out, struct oemkvm_error *err)
 {
-        struct hook_call c = { .ctx = ctx, .name = name, .xml = xml, .len = len, .err = err };
+        struct hook_call c = { .ctx = ctx, .name = name, .xml = xml, .len = len, .err = err,
+                               .lock_fd = -EBADF };
         int r = 0;
 
         if (oemkvm_xml_is_tagged(xml, len))
@@ -323,6 +338,7 @@ OEMKVM_EXPORT int oemkvm_hook_run(const struct oemkvm_ctx *ctx, const char *name
         patch_free(c.def);
         patch_vgpu_clear(&c.vgpu);
         qemu_cred_clear(&c.cred);
+        closep(&c.lock_fd);
         if (r < 0) {
                 free(c.out);
                 return r;
