@@ -599,10 +599,10 @@ TEST(refusals)
                 { "<o:gvt parent='0000:00:02.0' type='t' rom='vbios.rom'/>", "rom=>: 'vbios.rom' is not an absolute path" },
                 { "<o:gvt parent='0000:00:02.0' type='t' rom='/x/../vbios.rom'/>", "has a '..' component" },
                 { "<o:gvt parent='0000:00:02.0' type='t' rom='/tmp/a,romfile=/etc/shadow'/>", "contains a comma" },
-                { "<o:gvt parent='0000:00:02.0' type='t' rom='/tmp/x&quot;y'/>", "holds a quote" },
-                { "<o:gvt parent='0000:00:02.0' type='t' rom='/tmp/x&lt;y'/>", "holds a quote, '<'" },
-                { "<o:gvt parent='0000:00:02.0' type='t' rom='/proc/self/environ'/>", "not a kernel interface" },
-                { "<o:gvt parent='0000:00:02.0' type='t' rom='/dev/null'/>", "not a kernel interface" },
+                { "<o:gvt parent='0000:00:02.0' type='t' rom='/tmp/x&quot;y'/>", "contains '\"'" },
+                { "<o:gvt parent='0000:00:02.0' type='t' rom='/tmp/x&lt;y'/>", "contains '<'" },
+                { "<o:gvt parent='0000:00:02.0' type='t' rom='/proc/self/environ'/>", "is in the kernel's /proc" },
+                { "<o:gvt parent='0000:00:02.0' type='t' rom='/dev/null'/>", "is in the kernel's /dev" },
                 { "<o:gvt parent='0000:00:02.0' type='t' rom='/'/>", "not a regular file" },
         };
         struct oemkvm_ctx *ctx = new_ctx(setup_store());
