@@ -1,0 +1,364 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * AppArmor from the doctor's side: do the local rules QEMU's abstraction
+ * includes let it read a file (read from the rules themselves, with
+ * AppArmor's glob syntax), does libvirt's per-domain template still compile
+ * with them (the host's apparmor_parser, nothing loaded), and — on the live
+ * host — what the kernel's loaded libvirt-<uuid> profiles allow
+ * (libapparmor's aa_query_file_path).
+ */
+#include <fcntl.h>
+#include <limits.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/apparmor.h>
+#include <sys/wait.h>
+
+#include "host/probe.h"
+#include "util/util.h"
+
+extern char **environ;
+
+/* ---------------------------------------------------------------- globs */
+
+/* Matches p (no braces left) against s. */
+static bool match_plain(const char *p, const char *s)
+{
+        for (;;) {
+                switch (*p) {
+                case '\0':
+                        return *s == '\0';
+                case '*': {
+                        bool cross = p[1] == '*';
+
+                        while (*p == '*')
+                                p++;
+                        for (const char *t = s;; t++) {
+                                if (match_plain(p, t))
+                                        return true;
+                                if (!*t || (!cross && *t == '/'))
+                                        return false;
+                        }
+                }
+                case '?':
+                        if (!*s || *s == '/')
+                                return false;
+                        p++;
+                        s++;
+                        break;
+                case '[': {
+                        const char *q = p + 1;
+                        bool neg = *q == '^', hit = false;
+
+                        if (neg)
+                                q++;
+                        for (; *q && (*q != ']' || q == p + 1 + neg); q++) {
+                                if (q[1] == '-' && q[2] && q[2] != ']') {
+                                        hit = hit || (*s >= q[0] && *s <= q[2]);
+                                        q += 2;
+                                } else
+                                        hit = hit || *s == *q;
+                        }
+                        if (!*q)        /* no closing bracket: a plain '[' */
+                                goto literal;
+                        if (!*s || *s == '/' || hit == neg)
+                                return false;
+                        p = q + 1;
+                        s++;
+                        break;
+                }
+                case '\\':
+                        if (p[1])
+                                p++;
+                        /* fall through */
+                default:
+                literal:
+                        if (*p != *s)
+                                return false;
+                        p++;
+                        s++;
+                }
+        }
+}
+
+/* Expands the first {a,b,…} of pattern and matches each alternative; a
+ * bound on the depth keeps a hostile pattern from running away. */
+static bool match_braces(const char *pattern, const char *s, int depth)
+{
+        const char *open = strchr(pattern, '{'), *close, *alt;
+        int level = 0;
+
+        if (!open)
+                return match_plain(pattern, s);
+        if (depth > 8)
+                return false;
+        for (close = open; *close; close++) {
+                if (*close == '{')
+                        level++;
+                else if (*close == '}' && --level == 0)
+                        break;
+        }
+        if (!*close)
+                return false;
+        alt = open + 1;
+        for (const char *c = alt; c <= close; c++) {
+                if (*c == '{')
+                        level++;
+                else if (*c == '}')
+                        level--;
+                if ((*c == ',' && level == 0) || c == close) {
+                        _cleanup_free_ char *p = NULL;
+
+                        if (asprintf(&p, "%.*s%.*s%s", (int)(open - pattern), pattern,
+                                     (int)(c - alt), alt, close + 1) < 0)
+                                return false;
+                        if (match_braces(p, s, depth + 1))
+                                return true;
+                        alt = c + 1;
+                }
+        }
+        return false;
+}
+
+bool aa_glob_match(const char *pattern, const char *path)
+{
+        if (strstr(pattern, "@{"))
+                return false;
+        return match_braces(pattern, path, 0);
+}
+
+/* ---------------------------------------------------------------- rules */
+
+/* One rule of a line: its words, quotes removed.  Returns the words' count. */
+static size_t rule_words(const char *rule, size_t len, char words[][PATH_MAX], size_t max)
+{
+        size_t n = 0, i = 0;
+
+        while (i < len && n < max) {
+                size_t o = 0;
+                bool quoted = false;
+
+                while (i < len && (rule[i] == ' ' || rule[i] == '\t'))
+                        i++;
+                if (i == len)
+                        break;
+                while (i < len && (quoted || (rule[i] != ' ' && rule[i] != '\t'))) {
+                        if (rule[i] == '"')
+                                quoted = !quoted;
+                        else if (o < PATH_MAX - 1)
+                                words[n][o++] = rule[i];
+                        i++;
+                }
+                words[n++][o] = '\0';
+        }
+        return n;
+}
+
+/* A file rule's verdict on reading path: 1 allows, -1 denies, 0 says nothing. */
+static int rule_verdict(const char *rule, size_t len, const char *path)
+{
+        char words[6][PATH_MAX];
+        size_t n = rule_words(rule, len, words, ARRAY_SIZE(words));
+        bool deny = false, owner = false;
+        const char *glob = NULL, *perms = NULL;
+
+        for (size_t i = 0; i < n; i++) {
+                const char *w = words[i];
+
+                if (!strcmp(w, "deny"))
+                        deny = true;
+                else if (!strcmp(w, "owner"))
+                        owner = true;
+                else if (!strcmp(w, "audit") || !strcmp(w, "allow") || !strcmp(w, "file"))
+                        continue;
+                else if (w[0] == '/' || w[0] == '@')
+                        glob = w;
+                else if (strspn(w, "rwaxlkmiuUpPcCdD") == strlen(w))
+                        perms = w;
+                else
+                        return 0;       /* "->", capability, network, …: not a file rule */
+        }
+        if (!glob || !perms || !strchr(perms, 'r') || !aa_glob_match(glob, path))
+                return 0;
+        if (deny)
+                return -1;
+        /* QEMU does not own the store: an owner rule grants it nothing. */
+        return owner ? 0 : 1;
+}
+
+bool aa_rules_allow_read(const char *rules, const char *path)
+{
+        bool allowed = false;
+
+        for (const char *p = rules; *p;) {
+                const char *eol = p + strcspn(p, "\n"), *s = p, *end = eol;
+                bool quoted = false;
+
+                while (s < eol && (*s == ' ' || *s == '\t'))
+                        s++;
+                /* A comment ends the line, outside quotes; #include is a directive we do not follow. */
+                for (const char *c = s; c < eol; c++) {
+                        if (*c == '"')
+                                quoted = !quoted;
+                        else if (*c == '#' && !quoted) {
+                                end = c;
+                                break;
+                        }
+                }
+                for (const char *r = s, *c = s; c <= end; c++) {
+                        if (c == end || (*c == ',' && !quoted)) {
+                                int v = rule_verdict(r, (size_t)(c - r), path);
+
+                                if (v < 0)
+                                        return false;
+                                allowed = allowed || v > 0;
+                                r = c + 1;
+                        } else if (*c == '"')
+                                quoted = !quoted;
+                }
+                p = *eol ? eol + 1 : eol;
+        }
+        return allowed;
+}
+
+/* ---------------------------------------------------------------- compile */
+
+static const char *const parsers[] = { "/usr/sbin/apparmor_parser", "/sbin/apparmor_parser" };
+
+/* The line of the parser's output that says what is wrong. */
+static char *parser_error_line(char *out)
+{
+        char *first = NULL;
+
+        for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
+                /* Noise of a kernel without AppArmor, not the verdict. */
+                if (!strncmp(line, "Cache read/write disabled", 25) || !strncmp(line, "Warning", 7))
+                        continue;
+                if (strstr(line, "rror"))
+                        return strdup(line);
+                if (!first)
+                        first = line;
+        }
+        return strdup(first ? first : "apparmor_parser failed without saying why");
+}
+
+int aa_template_compile(const struct oemkvm_ctx *ctx, char **ret_msg)
+{
+        _cleanup_free_ char *base = NULL, *tmpl = NULL, *out = NULL;
+        posix_spawn_file_actions_t fa;
+        const char *parser = NULL;
+        int pipefd[2], status, r;
+        size_t len = 0, cap = 4096;
+        struct stat st;
+        pid_t pid;
+
+        for (size_t i = 0; i < ARRAY_SIZE(parsers) && !parser; i++)
+                if (access(parsers[i], X_OK) == 0)
+                        parser = parsers[i];
+        if (!parser)
+                return -ENOPKG;
+        if (oemkvm_ctx_path(ctx, "/etc/apparmor.d", &base) < 0 ||
+            oemkvm_ctx_path(ctx, "/etc/apparmor.d/libvirt/TEMPLATE.qemu", &tmpl) < 0)
+                return -ENOMEM;
+        if (stat(tmpl, &st) < 0)
+                return -errno;
+
+        if (pipe2(pipefd, O_CLOEXEC) < 0)
+                return -errno;
+        r = posix_spawn_file_actions_init(&fa);
+        if (r == 0)
+                r = posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+        if (r == 0)
+                r = posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDOUT_FILENO);
+        if (r == 0)
+                r = posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDERR_FILENO);
+        if (r == 0) {
+                char *argv[] = { (char *)parser, (char *)"-Q", (char *)"-K", (char *)"--base", base,
+                                 (char *)"-I", base, tmpl, NULL };
+
+                r = posix_spawn(&pid, parser, &fa, NULL, argv, environ);
+        }
+        posix_spawn_file_actions_destroy(&fa);
+        close(pipefd[1]);
+        if (r != 0) {
+                close(pipefd[0]);
+                return -r;
+        }
+
+        out = malloc(cap);
+        while (out) {
+                ssize_t n;
+
+                if (len + 1 >= cap) {
+                        char *o = len < 65536 ? realloc(out, cap * 2) : NULL;
+
+                        if (!o)
+                                break;  /* enough to find the error line in */
+                        out = o;
+                        cap *= 2;
+                }
+                n = read(pipefd[0], out + len, cap - len - 1);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        break;
+                len += (size_t)n;
+        }
+        close(pipefd[0]);
+        while (waitpid(pid, &status, 0) < 0)
+                if (errno != EINTR)
+                        return -errno;
+        if (!out)
+                return -ENOMEM;
+        out[len] = '\0';
+        if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+                return 0;
+        *ret_msg = parser_error_line(out);
+        return *ret_msg ? -EBADMSG : -ENOMEM;
+}
+
+/* ---------------------------------------------------------------- live */
+
+int aa_profiles_loaded(const struct oemkvm_ctx *ctx, const char *prefix, char ***ret)
+{
+        _cleanup_free_ char *text = NULL;
+        char **list;
+        size_t n = 0, plen = strlen(prefix);
+        int r;
+
+        r = host_read(ctx, "/sys/kernel/security/apparmor/profiles", 4 * 1024 * 1024, &text, NULL);
+        if (r < 0)
+                return r;
+        list = calloc(1, sizeof(*list));
+        if (!list)
+                return -ENOMEM;
+        /* "libvirt-<uuid> (enforce)" per line. */
+        for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+                char *sp = strstr(line, " (");
+                char **l;
+
+                if (sp)
+                        *sp = '\0';
+                if (strncmp(line, prefix, plen))
+                        continue;
+                l = realloc(list, (n + 2) * sizeof(*list));
+                if (!l || !(l[n] = strdup(line))) {
+                        oemkvm_strv_free(l ? l : list);
+                        return -ENOMEM;
+                }
+                l[++n] = NULL;
+                list = l;
+        }
+        *ret = list;
+        return 0;
+}
+
+int aa_profile_may_read(const char *label, const char *path)
+{
+        int allowed = 0, audited = 0;
+
+        if (aa_query_file_path(AA_MAY_READ, label, path, &allowed, &audited) < 0)
+                return -errno;
+        return allowed ? 1 : 0;
+}
