@@ -110,7 +110,7 @@ static void rule_for(const struct doctor *d, const char *path, char *out, size_t
 static void check_rules(struct doctor *d, enum lsm_state aa, char *const *files)
 {
         struct oemkvm_check *c = check_new(d, "confinement.apparmor-rules", GROUP, NULL,
-                                           "rules letting QEMU read the store in " LOCAL_RULES);
+                                           "local AppArmor rules letting QEMU read the store");
         _cleanup_free_ char *text = NULL;
         char missing[1024] = "", rules[1024] = "";
         int r;
@@ -141,7 +141,7 @@ static void check_rules(struct doctor *d, enum lsm_state aa, char *const *files)
                                 list_add(rules, sizeof(rules), "'%s'", rule);
                 }
         if (missing[0]) {
-                check_set(d, c, OEMKVM_FAIL, "no rule there lets QEMU read %s: a guest that needs %s is denied by AppArmor",
+                check_set(d, c, OEMKVM_FAIL, "no rule in " LOCAL_RULES " lets QEMU read %s: a guest that needs %s is denied by AppArmor",
                           missing, strchr(missing, ',') ? "them" : "it");
                 check_fix(d, c, "add %s to " LOCAL_RULES " ('sudo make install' adds the store's); guests take the rules in at their next start",
                           rules);
@@ -150,14 +150,14 @@ static void check_rules(struct doctor *d, enum lsm_state aa, char *const *files)
 
                 for (char *const *f = files; *f; f++)
                         list_add(names, sizeof(names), "%s", *f);
-                check_set(d, c, OEMKVM_PASS, "they let QEMU read %s", names);
+                check_set(d, c, OEMKVM_PASS, "the rules in " LOCAL_RULES " let QEMU read %s", names);
         }
 }
 
 static void check_template(struct doctor *d, enum lsm_state aa)
 {
         struct oemkvm_check *c = check_new(d, "confinement.apparmor-template", GROUP, NULL,
-                                           "libvirt's profile template compiling with them (apparmor_parser)");
+                                           "libvirt's profile template compiling with them");
         _cleanup_free_ char *msg = NULL;
         int r;
 

@@ -24,7 +24,7 @@ static const char *const gvt_modules[] = { "kvmgt", "vfio_iommu_type1", "mdev" }
 static void check_wanted(struct doctor *d)
 {
         struct oemkvm_check *c = check_new(d, "gvt.wanted", GROUP, NULL,
-                                           "a reason to share the iGPU (--gvt, or <oemkvm:gvt> in a tag)");
+                                           "a use for GVT-g (--gvt, or a tag with <oemkvm:gvt>)");
 
         for (size_t i = 0; i < d->in->n_domains; i++)
                 if (d->in->domains[i].gvt) {
@@ -241,7 +241,7 @@ static void check_modules(struct doctor *d)
                 check_set(d, now, OEMKVM_PASS, "loaded: %s", loaded);
 
         boot = check_new(d, "gvt.modules-boot", GROUP, NULL,
-                         "kvmgt, vfio_iommu_type1 and mdev loaded at boot (modules-load.d)");
+                         "the same modules loaded at boot (modules-load.d)");
         if (unlisted[0]) {
                 check_set(d, boot, OEMKVM_WARN, "no modules-load.d file (nor /etc/modules) names %s: %s after a reboot%s%s",
                           unlisted, strchr(unlisted, ',') ? "they are gone" : "it is gone",

@@ -201,8 +201,7 @@ static void stale_files(const struct oemkvm_dump *fw, const struct oemkvm_dump *
 static bool check_store(struct doctor *d)
 {
         struct oemkvm_check *c = check_new(d, "license.store", GROUP, NULL,
-                                           "the license store %s, current with the firmware",
-                                           oemkvm_ctx_get_store_dir(d->ctx));
+                                           "the license store, current with the firmware");
         struct oemkvm_dump fw = {}, st = {};
         struct oemkvm_error err = {};
         bool have = false;
