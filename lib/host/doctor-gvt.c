@@ -39,18 +39,20 @@ static void check_wanted(struct doctor *d)
                 check_set(d, c, OEMKVM_NA, "no --gvt, and libvirt was not asked which domains use <oemkvm:gvt>: the lines below only inform");
 }
 
-static void check_igpu(struct doctor *d)
+/* false when this machine cannot have GVT-g whatever is set: no iGPU of a generation with it. */
+static bool check_igpu(struct doctor *d)
 {
         struct oemkvm_check *c = check_new(d, "gvt.igpu", GROUP, NULL,
                                            "an Intel iGPU with GVT-g at " IGPU_PCI_ADDRESS);
         const struct igpu_gen *gen;
         struct igpu g = {};
+        bool possible = false;
         int r;
 
         r = igpu_read(d->ctx, &g);
         if (r < 0) {
                 check_set(d, c, OEMKVM_FAIL, "cannot read /sys/bus/pci/devices/" IGPU_PCI_ADDRESS ": %s", strerror(-r));
-                return;
+                return true;
         }
         if (!g.present) {
                 check_set(d, c, OEMKVM_FAIL, "no PCI device at " IGPU_PCI_ADDRESS ": this machine has no Intel iGPU, or the firmware setup turned it off");
@@ -76,6 +78,7 @@ static void check_igpu(struct doctor *d)
                 check_fix(d, c, "none on this host: no setting adds GVT-g to this GPU; keep <oemkvm:gvt> off its domains");
                 goto out;
         }
+        possible = true;
         if (!g.driver || strcmp(g.driver, "i915")) {
                 check_set(d, c, OEMKVM_FAIL, "%s (8086:%04x) has GVT-g, but %s%s%s drives it, not i915",
                           gen->name, g.device, g.driver ? "'" : "", g.driver ? g.driver : "no driver",
@@ -90,6 +93,7 @@ static void check_igpu(struct doctor *d)
         check_set(d, c, OEMKVM_PASS, "%s (8086:%04x), driven by i915", gen->name, g.device);
 out:
         igpu_clear(&g);
+        return possible;
 }
 
 static void check_kernel(struct doctor *d)
@@ -313,12 +317,24 @@ static void check_rom(struct doctor *d, const struct oemkvm_needs *nd)
         qemu_cred_clear(&cred);
 }
 
+/* The checks from `from` on say N/A: nothing there can fail the host.  They keep what they found. */
+static void inform_only(struct doctor *d, size_t from)
+{
+        for (size_t i = from; i < d->report.n; i++) {
+                d->report.checks[i].verdict = OEMKVM_NA;
+                free(d->report.checks[i].fix);
+                d->report.checks[i].fix = NULL;
+        }
+}
+
 void doctor_gvt(struct doctor *d)
 {
-        size_t first = d->report.n;
+        size_t first = d->report.n, after_igpu;
+        bool possible;
 
         check_wanted(d);
-        check_igpu(d);
+        possible = check_igpu(d);
+        after_igpu = d->report.n;
         check_kernel(d);
         check_enable_gvt(d);
         check_enable_guc(d);
@@ -327,11 +343,9 @@ void doctor_gvt(struct doctor *d)
         for (size_t i = 0; i < d->in->n_domains; i++)
                 check_rom(d, &d->in->domains[i]);
 
-        /* Not wanted: nothing here can fail the host; keep what was found. */
         if (!d->want_gvt)
-                for (size_t i = first + 1; i < d->report.n; i++) {
-                        d->report.checks[i].verdict = OEMKVM_NA;
-                        free(d->report.checks[i].fix);
-                        d->report.checks[i].fix = NULL;
-                }
+                inform_only(d, first + 1);
+        else if (!possible)
+                /* No setting gives this GPU GVT-g: fixes for them would only mislead. */
+                inform_only(d, after_igpu);
 }

@@ -7,6 +7,7 @@
  * What only the daemon knows comes from the caller (oemkvm_doctor_in).
  */
 #include <ctype.h>
+#include <grp.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/sysmacros.h>
@@ -88,8 +89,16 @@ static void check_kvm(struct doctor *d)
                 check_set(d, c, OEMKVM_FAIL, "QEMU (user %s, group %s) may not open /dev/kvm (mode %04o, owner %u:%u)",
                           cred.user, cred.group, (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid,
                           (unsigned)st.st_gid);
-                check_fix(d, c, "sudo chgrp kvm /dev/kvm && sudo chmod 0660 /dev/kvm, and make %s a member of group kvm: sudo usermod -aG kvm %s",
-                          cred.user, cred.user);
+        {
+                struct group *gr = getgrgid(st.st_gid);
+
+                /* systemd's udev rules make it 0666 root:kvm. */
+                if (gr)
+                        check_fix(d, c, "sudo chmod 0666 /dev/kvm (as udev makes it), or put %s in group %s: sudo usermod -aG %s %s && sudo systemctl restart libvirtd",
+                                  cred.user, gr->gr_name, gr->gr_name, cred.user);
+                else
+                        check_fix(d, c, "sudo chgrp kvm /dev/kvm && sudo chmod 0666 /dev/kvm (as udev makes it)");
+        }
         } else
                 check_set(d, c, OEMKVM_PASS, "character device 10:%d, mode %04o, owner %u:%u: QEMU (user %s, group %s) may open it",
                           KVM_MISC_MINOR, (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid,

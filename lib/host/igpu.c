@@ -3,10 +3,11 @@
  * Which Intel graphics generation the iGPU is, by PCI device ID, and
  * whether i915 offers GVT-g on it.  The IDs are those of Linux 6.1's
  * include/drm/i915_pciids.h, grouped as drivers/gpu/drm/i915/i915_pci.c
- * binds them (Whiskey Lake and Amber Lake-Y 0x87CA are Coffee Lake to i915,
- * Amber Lake 0x591C/0x87C0 Kaby Lake); intel_gvt.c's is_supported_device()
- * accepts Broadwell, Skylake, Kaby Lake, Broxton (Apollo Lake), Coffee Lake
- * and Comet Lake only.  Newer iGPUs are listed so the doctor can name them.
+ * binds them (Whiskey Lake and Amber Lake 0x87CA are Coffee Lake to i915,
+ * Amber Lake 0x591C/0x87C0 Kaby Lake, Apollo Lake is Broxton); intel_gvt.c's
+ * is_supported_device() accepts Broadwell, Skylake, Kaby Lake, Broxton,
+ * Coffee Lake and Comet Lake only.  The names are the ones laptops are
+ * sold with.  Newer iGPUs are listed so the doctor can name them.
  */
 #include <limits.h>
 #include <stdio.h>
@@ -18,12 +19,12 @@
 static const struct igpu_gen
         bdw = { "Broadwell", true, false },
         skl = { "Skylake", true, false },
-        bxt = { "Apollo Lake (Broxton)", true, false },
+        bxt = { "Apollo Lake", true, false },
         kbl = { "Kaby Lake", true, false },
-        aml_kbl = { "Amber Lake (Kaby Lake)", true, false },
+        aml_kbl = { "Amber Lake", true, false },
         cfl = { "Coffee Lake", true, false },
-        whl = { "Whiskey Lake (Coffee Lake)", true, false },
-        aml_cfl = { "Amber Lake (Coffee Lake)", true, false },
+        whl = { "Whiskey Lake", true, false },
+        aml_cfl = { "Amber Lake", true, false },
         cml = { "Comet Lake", true, false },
         glk = { "Gemini Lake", false, false },
         cnl = { "Cannon Lake", false, false },
