@@ -8,6 +8,7 @@
  */
 #include <ctype.h>
 #include <grp.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/sysmacros.h>
@@ -49,12 +50,25 @@ static bool module_loaded(const struct doctor *d, const char *name)
         return host_stat(d->ctx, rel, &st) >= 0 && S_ISDIR(st.st_mode);
 }
 
+/* "user:group" of a file, by name where the databases have one. */
+static void owner_name(const struct stat *st, char *out, size_t size)
+{
+        struct passwd *pw = getpwuid(st->st_uid);
+        struct group *gr = getgrgid(st->st_gid);
+        char uid[16], gid[16];
+
+        snprintf(uid, sizeof(uid), "%u", (unsigned)st->st_uid);
+        snprintf(gid, sizeof(gid), "%u", (unsigned)st->st_gid);
+        snprintf(out, size, "%s:%s", pw ? pw->pw_name : uid, gr ? gr->gr_name : gid);
+}
+
 static void check_kvm(struct doctor *d)
 {
         struct oemkvm_check *c = check_new(d, "stack.kvm", GROUP, NULL, "/dev/kvm, usable by QEMU");
         _cleanup_free_ char *cpuinfo = NULL;
         struct oemkvm_error err = {};
         struct qemu_cred cred = {};
+        char owner[128];
         struct stat st;
 
         if (host_stat(d->ctx, "/dev/kvm", &st) < 0) {
@@ -85,10 +99,10 @@ static void check_kvm(struct doctor *d)
                 check_set_message(d, c, OEMKVM_FAIL, err.message, NULL);
                 return;
         }
+        owner_name(&st, owner, sizeof(owner));
         if (!qemu_may(&cred, &st, 6)) {
-                check_set(d, c, OEMKVM_FAIL, "QEMU (user %s, group %s) may not open /dev/kvm (mode %04o, owner %u:%u)",
-                          cred.user, cred.group, (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid,
-                          (unsigned)st.st_gid);
+                check_set(d, c, OEMKVM_FAIL, "QEMU (user %s, group %s) may not open /dev/kvm (mode %04o, owner %s)",
+                          cred.user, cred.group, (unsigned)(st.st_mode & 07777), owner);
         {
                 struct group *gr = getgrgid(st.st_gid);
 
@@ -100,9 +114,8 @@ static void check_kvm(struct doctor *d)
                         check_fix(d, c, "sudo chgrp kvm /dev/kvm && sudo chmod 0666 /dev/kvm (as udev makes it)");
         }
         } else
-                check_set(d, c, OEMKVM_PASS, "character device 10:%d, mode %04o, owner %u:%u: QEMU (user %s, group %s) may open it",
-                          KVM_MISC_MINOR, (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid,
-                          (unsigned)st.st_gid, cred.user, cred.group);
+                check_set(d, c, OEMKVM_PASS, "character device 10:%d, mode %04o, owner %s: QEMU (user %s, group %s) may open it",
+                          KVM_MISC_MINOR, (unsigned)(st.st_mode & 07777), owner, cred.user, cred.group);
         qemu_cred_clear(&cred);
 }
 
