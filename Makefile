@@ -177,11 +177,19 @@ check:
 demo: all
 	$(TEST_ENV) demo/run
 
-$(B)/execbench: bench/execbench.c
+$(B)/pairbench: bench/pairbench.c $(B)/config.h
 	$(CC) $(BASE_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $<
 
-bench: all $(B)/execbench
+$(B)/watchbench: bench/watchbench.c $(B)/config.h
+	$(CC) $(BASE_CFLAGS) $(VIRT_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(VIRT_LIBS) -lpthread
+
+bench: all $(B)/pairbench $(B)/watchbench
 	$(TEST_ENV) bench/run
+
+# Keeps the last `make bench` as the project's figures.
+bench-update:
+	cp $(B)/bench/BENCHMARKS.md BENCHMARKS.md
+	cp $(B)/bench/scaling.png bench/scaling.png
 
 # ---------------------------------------------------------------- install
 # What versions before 0.1 installed as a public library; install and
@@ -230,4 +238,4 @@ clean:
 
 .SECONDARY:
 
-.PHONY: FORCE all check check-one check-unprivileged check-guest demo bench install uninstall clean
+.PHONY: FORCE all bench-update check check-one check-unprivileged check-guest demo bench install uninstall clean

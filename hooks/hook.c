@@ -5,8 +5,9 @@
  * five times per start of every domain on the host.  The common case, a
  * domain without the oemkvm tag, must cost no more than a bare exec: this
  * file links libc only, scans stdin for the tag's namespace and exits 0
- * silently.  Only a tagged domain loads liboemkvm (and libxml2 with it),
- * which decides everything else.  It never calls libvirt (that deadlocks).
+ * silently.  Only a tagged domain, in a phase where the library has work
+ * (OEMKVM_HOOK_PHASES: prepare, migrate, restore), loads liboemkvm (and
+ * libxml2 with it), which decides everything else.  It never calls libvirt (that deadlocks).
  *
  * Exit 0: fine (stdout, if any, is the XML libvirt must use); 1: refused,
  * with one line on stderr that libvirt shows as the start error.
@@ -79,6 +80,15 @@ static int write_all(int fd, const char *buf, size_t len)
         return 0;
 }
 
+/* Does the library have work for this phase (OEMKVM_HOOK_PHASES)? */
+static bool phase_has_work(const char *op, const char *subop)
+{
+#define HAS_WORK(o, s, steps) if (!strcmp(op, o) && !strcmp(subop, s)) return true;
+        OEMKVM_HOOK_PHASES(HAS_WORK)
+#undef HAS_WORK
+        return false;
+}
+
 static int installed_wrong(const char *name, const char *why)
 {
         fprintf(stderr, "oemkvm: domain '%s' is tagged for oemkvm but its library cannot be loaded (%s) — oemkvm is installed wrong: reinstall it ('sudo make install') and run 'sudo ldconfig'\n",
@@ -141,11 +151,14 @@ int main(int argc, char **argv)
                 return 2;
         }
 
+        /* libvirt writes the XML whatever the phase: read it all, so its
+         * write never meets a closed pipe. */
         r = read_all(STDIN_FILENO, &xml, &len);
         if (!xml)
                 return 0;       /* cannot even tell whether the domain is ours */
         /* The same test as oemkvm_xml_is_tagged(), without loading the library. */
-        if (!memmem(xml, len, OEMKVM_NS_CONFIG, sizeof(OEMKVM_NS_CONFIG) - 1))
+        if (!memmem(xml, len, OEMKVM_NS_CONFIG, sizeof(OEMKVM_NS_CONFIG) - 1) ||
+            !phase_has_work(argv[2], argv[3]))
                 ret = 0;
         else if (r < 0) {
                 fprintf(stderr, "oemkvm: domain '%s': cannot read its XML from libvirt: %s\n",

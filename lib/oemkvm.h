@@ -398,6 +398,18 @@ const char *oemkvm_verdict_name(enum oemkvm_verdict v);
 /* ---------------------------------------------------------------- hook */
 
 /*
+ * The phases in which the hook acts for a tagged domain, as
+ * X(op, subop, steps): the hook binary decides from its arguments alone,
+ * before it loads this library (libvirt runs it five times per start, and
+ * most phases have nothing to do); the runtime maps each phase to its list
+ * of steps.  Every other phase, tagged or not, costs a bare exec.
+ */
+#define OEMKVM_HOOK_PHASES(X)                   \
+        X("prepare", "begin", prepare)          \
+        X("migrate", "begin", relocate)         \
+        X("restore", "begin", relocate)
+
+/*
  * Fast check, no XML parser: does this text carry the oemkvm config
  * namespace?  A match may still be no tag (the engine decides); no match is
  * certainly none.  The hook binary makes the same check itself before it

@@ -31,9 +31,15 @@ struct patch {
         xmlNode *new_record;    /* the record this run writes, unlinked until committed */
         bool changed;           /* the definition itself was edited */
         unsigned flags;
+        struct state_slot *index; /* the record's keyed entries (record.c) */
+        size_t index_cap;
 };
 
 /* ---- the record (record.c) */
+
+/* Indexes the input's record for state_find; once per run, after parsing. */
+int state_index(struct patch *p);
+void state_index_free(struct patch *p);
 
 /* The old record's entry `kind` whose attribute key equals value (key
  * NULL: the first `kind`); NULL when there is none. */

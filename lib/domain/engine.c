@@ -36,11 +36,14 @@ static int patch_load(struct patch *p, const char *xml, size_t len)
                         p->config = m;
         }
         p->record = xml_child(p->metadata, OEMKVM_NS_STATE, "state");
-        return p->config || p->record ? 0 : 1;
+        if (!p->config && !p->record)
+                return 1;
+        return state_index(p);
 }
 
 static void patch_done(struct patch *p)
 {
+        state_index_free(p);
         if (p->new_record)
                 xmlFreeNode(p->new_record);
         if (p->doc)

@@ -7,13 +7,103 @@
  * its record and the run reports no change.  No timestamps: the same
  * input always gives the same record.
  */
+#include <ctype.h>
 #include <stdarg.h>
 #include <string.h>
 
 #include "domain/domain.h"
 
+/*
+ * Features look up one entry per device (a disk by target, a NIC by MAC):
+ * scanning the record each time made a re-patch quadratic in devices.  The
+ * entries of those kinds go into a hash table once per run, keyed by their
+ * key attribute; the first entry in document order wins, as a scan would
+ * find it.  Values compare without regard to case (MAC addresses).
+ */
+static const struct {
+        const char *kind;
+        const char *key;
+} keyed[] = {
+        { "disk",      "target" },
+        { "interface", "mac" },
+};
+
+struct state_slot {
+        const char *kind;
+        const char *value;
+        xmlNode *entry;
+};
+
+static const char *key_of(const char *kind)
+{
+        for (size_t i = 0; i < ARRAY_SIZE(keyed); i++)
+                if (!strcmp(kind, keyed[i].kind))
+                        return keyed[i].key;
+        return NULL;
+}
+
+static uint32_t slot_hash(const char *kind, const char *value)
+{
+        uint32_t h = 2166136261u;       /* FNV-1a */
+
+        for (const char *s = kind; *s; s++)
+                h = (h ^ (uint8_t)*s) * 16777619u;
+        for (const char *s = value; *s; s++)
+                h = (h ^ (uint8_t)tolower((unsigned char)*s)) * 16777619u;
+        return h;
+}
+
+/* The slot holding kind/value, or the empty one where it would go. */
+static struct state_slot *slot_lookup(const struct patch *p, const char *kind, const char *value)
+{
+        size_t mask = p->index_cap - 1;
+
+        for (size_t i = slot_hash(kind, value) & mask;; i = (i + 1) & mask) {
+                struct state_slot *s = &p->index[i];
+
+                if (!s->entry || (!strcmp(s->kind, kind) && !strcasecmp(s->value, value)))
+                        return s;
+        }
+}
+
+int state_index(struct patch *p)
+{
+        size_t n = 0;
+
+        xml_foreach(e, p->record, OEMKVM_NS_STATE, NULL)
+                n++;
+        /* At most half full: probes stay short. */
+        for (p->index_cap = 16; p->index_cap < 2 * n; p->index_cap *= 2)
+                ;
+        p->index = calloc(p->index_cap, sizeof(*p->index));
+        if (!p->index)
+                return -ENOMEM;
+        xml_foreach(e, p->record, OEMKVM_NS_STATE, NULL) {
+                const char *key = key_of((const char *)e->name);
+                const char *v = key ? xml_attr(e, key) : NULL;
+                struct state_slot *s;
+
+                if (!v)
+                        continue;
+                s = slot_lookup(p, (const char *)e->name, v);
+                if (!s->entry)
+                        *s = (struct state_slot){ (const char *)e->name, v, e };
+        }
+        return 0;
+}
+
+void state_index_free(struct patch *p)
+{
+        free(p->index);
+        p->index = NULL;
+}
+
 xmlNode *state_find(const struct patch *p, const char *kind, const char *key, const char *value)
 {
+        const char *indexed = key_of(kind);
+
+        if (key && value && p->index && indexed && !strcmp(key, indexed))
+                return slot_lookup(p, kind, value)->entry;
         xml_foreach(e, p->record, OEMKVM_NS_STATE, kind) {
                 const char *v;
 

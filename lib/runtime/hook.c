@@ -196,9 +196,9 @@ static const struct {
         const char *subop;
         const struct step *steps;
 } operations[] = {
-        { "prepare", "begin", prepare },
-        { "migrate", "begin", relocate },
-        { "restore", "begin", relocate },
+#define OPERATION(op, subop, steps) { op, subop, steps },
+        OEMKVM_HOOK_PHASES(OPERATION)
+#undef OPERATION
         /*
          * "release" "end" is where runtime work is undone once prepare does
          * some (the GVT-g mdev).  It also runs after a refused prepare (so

@@ -356,8 +356,33 @@ static bool same_ns(const xmlNs *a, const xmlNs *b)
         return xmlStrEqual(a->href, b->href);
 }
 
-static bool attrs_contained(const xmlNode *a, const xmlNode *b)
+/* An attribute's value: its text node's own bytes when it has exactly one
+ * (the usual case: no allocation), else a copy in *alloc. */
+static const xmlChar *attr_value(const xmlAttr *x, xmlChar **alloc)
 {
+        if (!x->children)
+                return BAD_CAST "";
+        if (x->children->type == XML_TEXT_NODE && !x->children->next)
+                return x->children->content;
+        *alloc = xmlNodeListGetString(x->doc, x->children, 1);
+        return *alloc ? *alloc : BAD_CAST "";
+}
+
+static size_t attrs_count(const xmlNode *n)
+{
+        size_t k = 0;
+
+        for (const xmlAttr *x = n->properties; x; x = x->next)
+                k++;
+        return k;
+}
+
+/* The same attribute set: XML forbids a name twice on one element, so equal
+ * counts and every attribute of a found in b with its value suffice. */
+static bool attrs_equal(const xmlNode *a, const xmlNode *b)
+{
+        if (attrs_count(a) != attrs_count(b))
+                return false;
         for (const xmlAttr *x = a->properties; x; x = x->next) {
                 _cleanup_xml_str_ xmlChar *va = NULL, *vb = NULL;
                 const xmlAttr *y;
@@ -365,11 +390,7 @@ static bool attrs_contained(const xmlNode *a, const xmlNode *b)
                 for (y = b->properties; y; y = y->next)
                         if (xmlStrEqual(x->name, y->name) && same_ns(x->ns, y->ns))
                                 break;
-                if (!y)
-                        return false;
-                va = xmlNodeListGetString(a->doc, x->children, 1);
-                vb = xmlNodeListGetString(b->doc, y->children, 1);
-                if (!xmlStrEqual(va ? va : BAD_CAST "", vb ? vb : BAD_CAST ""))
+                if (!y || !xmlStrEqual(attr_value(x, &va), attr_value(y, &vb)))
                         return false;
         }
         return true;
@@ -392,7 +413,7 @@ bool xml_equal(const xmlNode *a, const xmlNode *b)
                 return xmlStrEqual(a->content, b->content);
         if (!xmlStrEqual(a->name, b->name) || !same_ns(a->ns, b->ns))
                 return false;
-        if (!attrs_contained(a, b) || !attrs_contained(b, a))
+        if (!attrs_equal(a, b))
                 return false;
 
         for (const xmlNode *x = significant(a->children), *y = significant(b->children);;

@@ -66,3 +66,18 @@ if "$OEMKVM" patch a b >/dev/null 2>"$T/stderr"; then die "two FILE arguments we
 grep -q 'usage: oemkvm patch' "$T/stderr" || die "no usage line: $(cat "$T/stderr")"
 run_ok "$OEMKVM" patch --help
 grep -q 'oemkvm(7)' "$T/stdout" || die "--help does not point at oemkvm(7)"
+
+# The offline verbs never load libvirt: it costs a C program ~8x a bare exec
+# for nothing they call.  The plugin verbs are the control that shows the
+# loader's log would name it.
+case_input win11-uefi
+for verb in "patch --store $STORE $T/in.xml" "show --sysroot $ROOTS/thinkpad-smbios3" "dump --help"; do
+        # shellcheck disable=SC2086
+        LD_DEBUG=libs "$OEMKVM" $verb >/dev/null 2>"$T/ld.log" || die "'oemkvm $verb' failed: $(grep -v '^ *[0-9]*:' "$T/ld.log")"
+        grep -q 'find library=liboemkvm' "$T/ld.log" || die "LD_DEBUG=libs logged nothing for '$verb': the proof proves nothing"
+        if grep -E 'libvirt|oemkvm-virt' "$T/ld.log" >&2; then
+                die "'oemkvm $verb' loaded libvirt"
+        fi
+done
+LD_DEBUG=libs "$OEMKVM" apply --help >/dev/null 2>"$T/ld.log" || die "'oemkvm apply --help' failed"
+grep -q 'find library=libvirt.so' "$T/ld.log" || die "'oemkvm apply' did not load libvirt through its plugin"
