@@ -131,7 +131,14 @@ static void ask_daemon(const char *uri, const char *domain, struct tool_daemon *
                 ask(uri, domain, d);
 }
 
-/* The engine reads what each domain needs; untagged ones matter only when asked about. */
+static int needs_cmp(const void *a, const void *b)
+{
+        return strcmp(((const struct oemkvm_needs *)a)->name ? ((const struct oemkvm_needs *)a)->name : "",
+                      ((const struct oemkvm_needs *)b)->name ? ((const struct oemkvm_needs *)b)->name : "");
+}
+
+/* The engine reads what each domain needs; untagged ones matter only when
+ * asked about.  Sorted by name: libvirt lists domains in no set order. */
 static int domains_needs(const struct oemkvm_ctx *ctx, const struct tool_daemon *daemon, bool asked,
                          struct oemkvm_needs **ret, size_t *ret_n)
 {
@@ -156,6 +163,7 @@ static int domains_needs(const struct oemkvm_ctx *ctx, const struct tool_daemon 
                 }
                 list[n++].active = x->active;
         }
+        qsort(list, n, sizeof(*list), needs_cmp);
         *ret = list;
         *ret_n = n;
         return 0;
