@@ -149,6 +149,12 @@ $(B)/tests/%: $(B)/tests/unit/%.o $(LIB_OBJS) $(TESTLIB_OBJS)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(XML_LIBS) $(AA_LIBS)
 
+# Run inside the mdev guest (tests/guest/test-mdev-lib.sh).
+GUEST_BINS := $(B)/tests/guest/mdev-kernel
+$(B)/tests/guest/mdev-kernel: $(B)/tests/guest/mdev/mdev-kernel.o $(LIB_OBJS) $(TESTLIB_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(XML_LIBS)
+
 # ---------------------------------------------------------------- tests
 TEST_ENV = OEMKVM_BUILDDIR=$(abspath $(B)) OEMKVM_SRCDIR=$(CURDIR) OEMKVM_VERSION=$(VERSION) \
            LD_LIBRARY_PATH=$(abspath $(B))$${LD_LIBRARY_PATH:+:$$LD_LIBRARY_PATH}
@@ -165,7 +171,7 @@ check-unprivileged: all $(UNIT_BINS)
 
 # The guest tests: a real QEMU (and a real libvirtd in a private mount
 # namespace); they need root and the packages .ci/run installs.
-check-guest: all
+check-guest: all $(GUEST_BINS)
 	$(TEST_ENV) tests/run-tests $(sort $(wildcard tests/guest/test-*.sh)) $(sort $(wildcard tests/e2e/test-*.sh))
 
 check:
