@@ -2,16 +2,19 @@
 /*
  * The doctor's GVT-g checks: an iGPU of a generation that has GVT-g, i915
  * running with enable_gvt=1 and without GuC submission, the modules that
- * make the mediated devices (now and after a reboot), an IOMMU, and for
- * each domain that uses <oemkvm:gvt> what its vGPU needs.  They count only
+ * make the mediated devices (now and after a reboot), an IOMMU, the types
+ * i915 offers and their room (read by host/mdev.c, as `mdevctl types`),
+ * and for each domain that uses <oemkvm:gvt> what its vGPU needs.  They count only
  * when GVT-g is wanted (--gvt, or a domain uses it); otherwise every line
  * says N/A and keeps what it found, for whoever plans to.
  */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "host/doctor.h"
 #include "host/host.h"
+#include "host/mdev.h"
 #include "host/probe.h"
 #include "util/util.h"
 
@@ -296,6 +299,137 @@ static void check_iommu(struct doctor *d)
         }
 }
 
+/* "type: N left" of each type (with_room: only those with room), as `oemkvm gvt types` counts them. */
+static void types_list(const struct oemkvm_mdev_type *t, size_t n, bool with_room, char *out, size_t size)
+{
+        out[0] = '\0';
+        for (size_t i = 0; i < n; i++)
+                if (!with_room || t[i].available)
+                        list_add(out, size, "%s: %u left", t[i].type, t[i].available);
+}
+
+#define KVMGT_FIX "once the lines above PASS, 'sudo modprobe kvmgt' makes i915 offer its vGPU types"
+
+static void check_mdev(struct doctor *d)
+{
+        struct oemkvm_check *c = check_new(d, "gvt.mdev", GROUP, NULL,
+                                           "vGPU types with room on " IGPU_PCI_ADDRESS " (mdev)");
+        struct oemkvm_mdev_type *types = NULL;
+        struct oemkvm_error err = {};
+        char list[1024];
+        size_t n = 0;
+        int r;
+
+        r = oemkvm_mdev_types_read(d->ctx, IGPU_PCI_ADDRESS, &types, &n, &err);
+        if (r == -ENODEV) {
+                check_set(d, c, OEMKVM_FAIL, "i915 offers no vGPU: /sys/class/mdev_bus/" IGPU_PCI_ADDRESS " does not exist");
+                check_fix(d, c, KVMGT_FIX);
+        } else if (r < 0)
+                check_set_message(d, c, OEMKVM_FAIL, err.message, NULL);
+        else if (!n) {
+                check_set(d, c, OEMKVM_FAIL, IGPU_PCI_ADDRESS " offers no vGPU type (mdev_supported_types is empty)");
+                check_fix(d, c, KVMGT_FIX);
+        } else {
+                types_list(types, n, true, list, sizeof(list));
+                if (list[0])
+                        check_set(d, c, OEMKVM_PASS, "%s", list);
+                else {
+                        types_list(types, n, false, list, sizeof(list));
+                        check_set(d, c, OEMKVM_WARN, "every type is full (%s): the vGPUs that exist hold all of the iGPU's memory", list);
+                        check_fix(d, c, "stop a guest that holds one, or remove a vGPU no guest uses: 'mdevctl list' names them, 'echo 1 | sudo tee /sys/bus/mdev/devices/UUID/remove' removes one");
+                }
+        }
+        oemkvm_mdev_types_free(types, n);
+}
+
+/* "uuid (domain 'x')" of every vGPU of parent/type, naming the tagged domains that use them. */
+static void holders(const struct doctor *d, const char *parent, const char *type, char *out, size_t size)
+{
+        struct oemkvm_mdev_device *devs = NULL;
+        size_t n = 0;
+
+        out[0] = '\0';
+        if (oemkvm_mdev_devices_read(d->ctx, parent, &devs, &n, NULL) < 0)
+                return;
+        for (size_t i = 0; i < n; i++) {
+                const char *dom = NULL;
+
+                if (strcmp(devs[i].type, type))
+                        continue;
+                for (size_t j = 0; j < d->in->n_domains && !dom; j++)
+                        if (d->in->domains[j].gvt_uuid && !strcasecmp(d->in->domains[j].gvt_uuid, devs[i].uuid))
+                                dom = d->in->domains[j].name;
+                list_add(out, size, "%s%s%s%s", devs[i].uuid, dom ? " (domain '" : "", dom ? dom : "", dom ? "')" : "");
+        }
+        oemkvm_mdev_devices_free(devs, n);
+}
+
+/* The vGPU a domain asks for: its type on its parent, with room — or its own device there already. */
+static void check_room(struct doctor *d, const struct oemkvm_needs *nd)
+{
+        struct oemkvm_check *c;
+        struct oemkvm_mdev_type t = {}, *types = NULL;
+        struct oemkvm_mdev_device dev = {};
+        struct oemkvm_error err = {};
+        char list[1024], held[1024];
+        size_t n = 0;
+        int r;
+
+        if (!nd->tagged || !nd->gvt)
+                return;
+        c = check_new(d, "gvt.room", GROUP, nd->name, "room for the vGPU of domain '%s'", nd->name);
+        if (!nd->gvt_type) {
+                check_set(d, c, OEMKVM_FAIL, "its <oemkvm:gvt> names no type");
+                check_fix(d, c, "add type=\"…\" to its <oemkvm:gvt>: one of the types above");
+                return;
+        }
+        if (nd->gvt_uuid && oemkvm_mdev_device_read(d->ctx, nd->gvt_uuid, &dev, NULL) >= 0) {
+                if (!strcmp(dev.parent, nd->gvt_parent) && !strcmp(dev.type, nd->gvt_type))
+                        check_set(d, c, OEMKVM_PASS, "its vGPU %s exists already, a %s on %s%s", dev.uuid, dev.type,
+                                  dev.parent, nd->active ? " (the domain runs with it)" : "");
+                else {
+                        check_set(d, c, OEMKVM_FAIL, "its vGPU %s exists as a %s on %s, not the %s on %s its tag asks for",
+                                  dev.uuid, dev.type, dev.parent, nd->gvt_type, nd->gvt_parent);
+                        check_fix(d, c, "remove it ('echo 1 | sudo tee /sys/bus/mdev/devices/%s/remove') or change the tag's type= and parent=",
+                                  dev.uuid);
+                }
+                oemkvm_mdev_device_clear(&dev);
+                return;
+        }
+        r = oemkvm_mdev_type_read(d->ctx, nd->gvt_parent, nd->gvt_type, &t, &err);
+        if (r == -ENODEV) {
+                check_set(d, c, OEMKVM_FAIL, "no mdev parent '%s': /sys/class/mdev_bus/%s does not exist", nd->gvt_parent,
+                          nd->gvt_parent);
+                if (!strcmp(nd->gvt_parent, IGPU_PCI_ADDRESS))
+                        check_fix(d, c, KVMGT_FIX);
+                else
+                        check_fix(d, c, "load the driver of '%s', or change the tag's parent=", nd->gvt_parent);
+        } else if (r == -ENOENT && oemkvm_mdev_types_read(d->ctx, nd->gvt_parent, &types, &n, NULL) >= 0) {
+                types_list(types, n, false, list, sizeof(list));
+                check_set(d, c, OEMKVM_FAIL, "'%s' has no type '%s'; it offers %s", nd->gvt_parent, nd->gvt_type,
+                          list[0] ? list : "none");
+                check_fix(d, c, "change type= in the domain's <oemkvm:gvt> to one of them");
+        } else if (r < 0)
+                check_set_message(d, c, OEMKVM_FAIL, err.message, NULL);
+        else if (t.available)
+                check_set(d, c, OEMKVM_PASS, "%s on %s has room for %u more", t.type, t.parent, t.available);
+        else {
+                holders(d, nd->gvt_parent, nd->gvt_type, held, sizeof(held));
+                if (oemkvm_mdev_types_read(d->ctx, nd->gvt_parent, &types, &n, NULL) >= 0)
+                        types_list(types, n, true, list, sizeof(list));
+                else
+                        list[0] = '\0';
+                check_set(d, c, OEMKVM_FAIL, "%s on %s has no room left%s%s", t.type, t.parent,
+                          held[0] ? ": held by " : "", held);
+                if (list[0])
+                        check_fix(d, c, "stop a guest that holds one, or choose a type that still has room: %s", list);
+                else
+                        check_fix(d, c, "stop a guest that holds a vGPU on %s: no type there has room", t.parent);
+        }
+        oemkvm_mdev_type_clear(&t);
+        oemkvm_mdev_types_free(types, n);
+}
+
 /* The vGPU ROM a UEFI domain names: QEMU reads it; AppArmor is checked with the other rules. */
 static void check_rom(struct doctor *d, const struct oemkvm_needs *nd)
 {
@@ -340,8 +474,11 @@ void doctor_gvt(struct doctor *d)
         check_enable_guc(d);
         check_modules(d);
         check_iommu(d);
-        for (size_t i = 0; i < d->in->n_domains; i++)
+        check_mdev(d);
+        for (size_t i = 0; i < d->in->n_domains; i++) {
+                check_room(d, &d->in->domains[i]);
                 check_rom(d, &d->in->domains[i]);
+        }
 
         if (!d->want_gvt)
                 inform_only(d, first + 1);

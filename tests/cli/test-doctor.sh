@@ -115,13 +115,16 @@ for host in whiskeylake-ready guc-no-gvt tigerlake-no-gvt no-iommu-no-kvm apparm
                 jq -e '.ready and .summary.warn == 0' "$r/doctor-gvt-json.out" >/dev/null || die "$host is not ready with --gvt"
                 expect "$host" doctor-gvt gvt.igpu PASS
                 expect "$host" doctor-gvt gvt.enable_gvt PASS
-                expect "$host" doctor-gvt gvt.iommu PASS ;;
+                expect "$host" doctor-gvt gvt.iommu PASS
+                jq -r '.checks[] | select(.id == "gvt.mdev") | .detail' "$r/doctor-gvt-json.out" |
+                        grep -qx 'i915-GVTg_V5_4: 1 left, i915-GVTg_V5_8: 2 left' || die "$host: the types and their room are not listed" ;;
         guc-no-gvt)
                 # The license is fine (exit 0); GVT-g is not.
                 [ "$(cat "$r/doctor.exit")" = 0 ] || die "$host: exit $(cat "$r/doctor.exit") without --gvt"
                 expect "$host" doctor gvt.enable_gvt N/A
                 expect "$host" doctor-gvt gvt.enable_gvt FAIL "i915.enable_gvt=1"
-                expect "$host" doctor-gvt gvt.enable_guc FAIL "i915.enable_guc=3 to i915.enable_guc=0" ;;
+                expect "$host" doctor-gvt gvt.enable_guc FAIL "i915.enable_guc=3 to i915.enable_guc=0"
+                expect "$host" doctor-gvt gvt.mdev FAIL "sudo modprobe kvmgt" ;;
         tigerlake-no-gvt)
                 [ "$(cat "$r/doctor.exit")" = 0 ] || die "$host: an 11th-gen laptop that wants the license only must exit 0"
                 expect "$host" doctor-gvt gvt.igpu FAIL "none on this host"
