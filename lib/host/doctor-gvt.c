@@ -475,14 +475,19 @@ void doctor_gvt(struct doctor *d)
         check_modules(d);
         check_iommu(d);
         check_mdev(d);
+        /* No setting gives this GPU GVT-g: fixes for it would only mislead. */
+        if (!possible)
+                inform_only(d, after_igpu);
         for (size_t i = 0; i < d->in->n_domains; i++) {
-                check_room(d, &d->in->domains[i]);
-                check_rom(d, &d->in->domains[i]);
-        }
+                const struct oemkvm_needs *nd = &d->in->domains[i];
+                size_t before = d->report.n;
 
+                check_room(d, nd);
+                check_rom(d, nd);
+                /* A vGPU of another parent (the kernel's sample drivers) does not need the iGPU. */
+                if (!possible && nd->gvt_parent && !strcmp(nd->gvt_parent, IGPU_PCI_ADDRESS))
+                        inform_only(d, before);
+        }
         if (!d->want_gvt)
                 inform_only(d, first + 1);
-        else if (!possible)
-                /* No setting gives this GPU GVT-g: fixes for them would only mislead. */
-                inform_only(d, after_igpu);
 }
