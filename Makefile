@@ -46,7 +46,7 @@ XML_LIBS        := $(shell $(PKG_CONFIG) --libs libxml-2.0)
 VIRT_CFLAGS     := $(shell $(PKG_CONFIG) --cflags libvirt)
 VIRT_LIBS       := $(shell $(PKG_CONFIG) --libs libvirt)
 # For the doctor's question to the running kernel: would a loaded
-# AppArmor profile let QEMU read a file (aa_query_file_path)?
+# AppArmor profile let QEMU read a file (libapparmor's label query)?
 AA_CFLAGS       := $(shell $(PKG_CONFIG) --cflags libapparmor)
 AA_LIBS         := $(shell $(PKG_CONFIG) --libs libapparmor)
 

@@ -5,7 +5,7 @@
  * AppArmor's glob syntax), does libvirt's per-domain template still compile
  * with them (the host's apparmor_parser, nothing loaded), and — on the live
  * host — what the kernel's loaded libvirt-<uuid> profiles allow
- * (libapparmor's aa_query_file_path).
+ * (libapparmor's label query).
  */
 #include <fcntl.h>
 #include <limits.h>
@@ -354,11 +354,28 @@ int aa_profiles_loaded(const struct oemkvm_ctx *ctx, const char *prefix, char **
         return 0;
 }
 
+/*
+ * libapparmor 3.0's aa_query_file_path() sends the kernel one byte too few
+ * (its size counts the separator but not the class byte), so the kernel
+ * matches the path without its last character and only rules that end in
+ * a glob answer right: the store's rule (a '*.bin' glob) reads as denied
+ * while the profile enforces it.  The query aa_query_label() takes is
+ * built whole here instead: command room, label, NUL, class, path.
+ */
 int aa_profile_may_read(const char *label, const char *path)
 {
+        size_t llen = strlen(label), plen = strlen(path);
+        size_t size = AA_QUERY_CMD_LABEL_SIZE + llen + 1 + 1 + plen;
+        _cleanup_free_ char *query = malloc(size);
         int allowed = 0, audited = 0;
 
-        if (aa_query_file_path(AA_MAY_READ, label, path, &allowed, &audited) < 0)
+        if (!query)
+                return -ENOMEM;
+        memcpy(query + AA_QUERY_CMD_LABEL_SIZE, label, llen);
+        query[AA_QUERY_CMD_LABEL_SIZE + llen] = '\0';
+        query[AA_QUERY_CMD_LABEL_SIZE + llen + 1] = AA_CLASS_FILE;
+        memcpy(query + AA_QUERY_CMD_LABEL_SIZE + llen + 2, path, plen);
+        if (aa_query_label(AA_MAY_READ, query, size, &allowed, &audited) < 0)
                 return -errno;
         return allowed ? 1 : 0;
 }

@@ -149,7 +149,8 @@ int aa_profiles_loaded(const struct oemkvm_ctx *ctx, const char *prefix, char **
 
 /*
  * Would the loaded profile `label` let its process read path?  Asks the
- * kernel through libapparmor (aa_query_file_path).  1 yes, 0 no, -errno.
+ * kernel through libapparmor's label query (what aa_query_file_path does,
+ * without its off-by-one).  1 yes, 0 no, -errno.
  */
 int aa_profile_may_read(const char *label, const char *path);
 
