@@ -150,6 +150,13 @@ for host in whiskeylake-ready guc-no-gvt tigerlake-no-gvt no-iommu-no-kvm apparm
         esac
 done
 
+# README's "Is my machine ready?" shows a real run: this one.
+sed -n '/^<!-- doctor-example: oemkvm doctor --sysroot \/tmp\/hosts\/guc-no-gvt --gvt -->$/,/^<!-- end doctor-example -->$/p' \
+        "$OEMKVM_SRCDIR/README.md" | sed -e '1,2d' -e '$d' | sed '$d' >"$T/readme.out"
+sed "s|@HOSTS@|/tmp/hosts|g" "$T/guc-no-gvt/doctor-gvt.out" >"$T/readme.want"
+diff -u "$T/readme.want" "$T/readme.out" >"$T/diff" ||
+        die "README's doctor example is not what 'doctor --sysroot …/guc-no-gvt --gvt' prints now (regenerate it from tests/cli/golden-doctor/guc-no-gvt/doctor-gvt.out): $(cat "$T/diff")"
+
 # Offline, the doctor never loads libvirt: the plugin is only for -c, DOMAIN or the live host.
 LD_DEBUG=libs "$OEMKVM" doctor --sysroot "$HOSTS/whiskeylake-ready" >/dev/null 2>"$T/ld.log" || true
 ! grep -q 'libvirt\.so\|oemkvm-virt\.so' "$T/ld.log" || die "doctor --sysroot loaded libvirt: $(grep libvirt "$T/ld.log" | head -3)"
