@@ -153,7 +153,7 @@ $(B)/tests/%: $(B)/tests/unit/%.o $(LIB_OBJS) $(TESTLIB_OBJS)
 GUEST_BINS := $(B)/tests/guest/mdev-kernel
 $(B)/tests/guest/mdev-kernel: $(B)/tests/guest/mdev/mdev-kernel.o $(LIB_OBJS) $(TESTLIB_OBJS)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $^ $(XML_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(XML_LIBS) $(AA_LIBS)
 
 # ---------------------------------------------------------------- tests
 TEST_ENV = OEMKVM_BUILDDIR=$(abspath $(B)) OEMKVM_SRCDIR=$(CURDIR) OEMKVM_VERSION=$(VERSION) \
