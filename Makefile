@@ -48,6 +48,10 @@ XML_CFLAGS      := $(shell $(PKG_CONFIG) --cflags libxml-2.0)
 XML_LIBS        := $(shell $(PKG_CONFIG) --libs libxml-2.0)
 VIRT_CFLAGS     := $(shell $(PKG_CONFIG) --cflags libvirt)
 VIRT_LIBS       := $(shell $(PKG_CONFIG) --libs libvirt)
+# For the doctor's question to the running kernel: would a loaded
+# AppArmor profile let QEMU read a file (libapparmor's label query)?
+AA_CFLAGS       := $(shell $(PKG_CONFIG) --cflags libapparmor)
+AA_LIBS         := $(shell $(PKG_CONFIG) --libs libapparmor)
 
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wformat=2 -Wno-format-nonliteral -Wvla
@@ -116,7 +120,7 @@ $(B)/config.h: FORCE
 
 $(B)/lib/%.o: lib/%.c $(LIB_HDRS) $(B)/config.h Makefile
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) -fvisibility=hidden -Ilib $(XML_CFLAGS) $(CFLAGS) -c -o $@ $<
+	$(CC) $(BASE_CFLAGS) -fvisibility=hidden -Ilib $(XML_CFLAGS) $(AA_CFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(B)/tools/%.o: tools/%.c lib/oemkvm.h $(wildcard tools/*.h) $(B)/config.h Makefile
 	@mkdir -p $(@D)
@@ -141,7 +145,7 @@ $(B)/tests/%.o: tests/%.c $(LIB_HDRS) $(wildcard tests/unit/lib/*.h) $(B)/config
 
 $(LIB): $(LIB_OBJS) lib/liboemkvm.sym
 	$(CC) -shared -Wl,-soname,$(LIB_NAME) -Wl,--version-script=lib/liboemkvm.sym \
-		-Wl,--no-undefined -Wl,-z,defs $(LDFLAGS) -o $@ $(LIB_OBJS) $(XML_LIBS)
+		-Wl,--no-undefined -Wl,-z,defs $(LDFLAGS) -o $@ $(LIB_OBJS) $(XML_LIBS) $(AA_LIBS)
 
 # The offline verbs: liboemkvm (and libxml2 through it), never libvirt.
 $(OEMKVM): $(TOOL_OBJS) $(LIB) $(B)/config.h
@@ -161,13 +165,13 @@ $(HOOK): $(HOOK_OBJS) $(B)/config.h
 # entry points the version script hides.
 $(B)/tests/%: $(B)/tests/unit/%.o $(LIB_OBJS) $(TESTLIB_OBJS)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $^ $(XML_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(XML_LIBS) $(AA_LIBS)
 
 # Run inside the mdev guest (tests/guest/test-mdev-lib.sh).
 GUEST_BINS := $(B)/tests/guest/mdev-kernel
 $(B)/tests/guest/mdev-kernel: $(B)/tests/guest/mdev/mdev-kernel.o $(LIB_OBJS) $(TESTLIB_OBJS)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $^ $(XML_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(XML_LIBS) $(AA_LIBS)
 
 ifeq ($(SANITIZE),fuzz)
 FUZZ_DRIVER :=

@@ -388,6 +388,102 @@ int oemkvm_install_disk_path(const char *xml, size_t len, char **ret_path,
 /* Does the domain XML use path (a file or a device) as a disk or CD-ROM? */
 bool oemkvm_domain_uses_disk(const char *xml, size_t len, const char *path);
 
+/* ---------------------------------------------------------------- needs */
+
+/*
+ * What one domain needs from the host, read from its definition by the
+ * engine (oemkvm_domain_needs) and checked against the host by the doctor
+ * (oemkvm_doctor_run).  Strings and lists are malloc'd; NULL when absent.
+ */
+struct oemkvm_needs {
+        char *name;                     /* <name> */
+        char uuid[37];                  /* <uuid>, "" when absent */
+        bool tagged;                    /* carries <oemkvm:config> */
+        bool active;                    /* running (the caller knows; the XML does not say) */
+        unsigned patch_flags;           /* the engine's verdict, OEMKVM_PATCH_* */
+        char *patch_error;              /* the engine refuses this definition: its message */
+        char **license_files;           /* what the definition makes QEMU read for the license */
+        char *drivers_iso;              /* <oemkvm:virtio drivers=…> */
+        bool gvt;                       /* <oemkvm:gvt> */
+        char *gvt_parent;               /* parent= (default 0000:00:02.0) */
+        char *gvt_type;                 /* type= */
+        char *gvt_uuid;                 /* uuid=, else the mdev hostdev's */
+        char *gvt_rom;                  /* rom= */
+        bool uefi;                      /* <os firmware='efi'> or a pflash <loader> */
+        char *loader;                   /* <loader> path */
+        bool secure_boot;               /* <loader secure='yes'> or the secure-boot firmware feature */
+        bool tpm_emulator;              /* <tpm><backend type='emulator'>: swtpm */
+        bool qemu_override;             /* <qemu:override>: libvirt >= 8.2 */
+        bool mdev_ramfb;                /* <hostdev type='mdev' ramfb='on'>: libvirt >= 5.10 */
+};
+
+/*
+ * Reads what a domain definition needs.  An untagged domain is not an
+ * error (tagged false); a definition the engine refuses is recorded in
+ * patch_error, not returned: the doctor reports it as a check.  Only XML
+ * that does not parse fails.
+ */
+int oemkvm_domain_needs(const struct oemkvm_ctx *ctx, const char *xml, size_t len,
+                        struct oemkvm_needs *ret, struct oemkvm_error *err);
+void oemkvm_needs_clear(struct oemkvm_needs *needs);
+
+/* ---------------------------------------------------------------- doctor */
+
+/*
+ * `oemkvm doctor`: whether this host can give Windows its license and its
+ * iGPU.  Each check is a small unit with a verdict, what it found and the
+ * fix; everything is read through the context's sysroot.  What only the
+ * libvirt daemon knows (versions, the tagged domains) comes in through
+ * oemkvm_doctor_in: the library never talks to libvirt.
+ */
+enum oemkvm_verdict {
+        OEMKVM_PASS,
+        OEMKVM_WARN,                    /* works, but not as well or not for long */
+        OEMKVM_FAIL,                    /* a feature that is wanted cannot work */
+        OEMKVM_NA,                      /* not applicable here, or not wanted */
+};
+
+struct oemkvm_check {
+        const char *id;                 /* stable: "gvt.enable_gvt" */
+        const char *group;              /* "license", "gvt", "install", "confinement", "stack" */
+        char *domain;                   /* the domain a per-domain check is about, else NULL */
+        char *what;                     /* "Checking for <what>" */
+        enum oemkvm_verdict verdict;
+        char *detail;                   /* what was found, one line */
+        char *fix;                      /* WARN/FAIL: the exact fix, one line; else NULL */
+};
+
+struct oemkvm_report {
+        struct oemkvm_check *checks;
+        size_t n;
+};
+
+enum oemkvm_daemon {
+        OEMKVM_DAEMON_NOT_ASKED,        /* offline run: libvirt was not consulted */
+        OEMKVM_DAEMON_UNREACHABLE,      /* asked, no answer: daemon_error says why */
+        OEMKVM_DAEMON_OK,
+};
+
+struct oemkvm_doctor_in {
+        bool gvt;                       /* --gvt: the GVT-g checks may FAIL */
+        const char *domain;             /* DOMAIN asked about, or NULL */
+        const char *domain_error;       /* the daemon answered but DOMAIN is not there */
+        enum oemkvm_daemon daemon;
+        const char *uri;                /* the connection asked for (NULL: libvirt's default) */
+        const char *daemon_error;
+        unsigned long libvirt_version;  /* the daemon's, 1000000 * major + 1000 * minor + micro */
+        unsigned long qemu_version;     /* the same encoding */
+        const struct oemkvm_needs *domains;     /* the tagged domains (or DOMAIN alone) */
+        size_t n_domains;
+};
+
+/* Runs every check, in groups: license, gvt, install, confinement, stack. */
+int oemkvm_doctor_run(const struct oemkvm_ctx *ctx, const struct oemkvm_doctor_in *in,
+                      struct oemkvm_report *ret, struct oemkvm_error *err);
+void oemkvm_report_clear(struct oemkvm_report *report);
+/* "PASS", "WARN", "FAIL", "N/A". */
+const char *oemkvm_verdict_name(enum oemkvm_verdict v);
+
 /* ---------------------------------------------------------------- hook */
 
 /*

@@ -8,6 +8,7 @@
 #define OEMKVM_HOST_H
 
 #include <stdbool.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "oemkvm.h"
@@ -25,6 +26,9 @@ struct qemu_cred {
 /* From qemu.conf (through ctx's sysroot) and the passwd/group databases. */
 int qemu_cred_load(const struct oemkvm_ctx *ctx, struct qemu_cred *ret, struct oemkvm_error *err);
 void qemu_cred_clear(struct qemu_cred *cred);
+
+/* Would QEMU be granted `want` (4 read, 2 write, 1 search) on st by its mode bits and groups? */
+bool qemu_may(const struct qemu_cred *cred, const struct stat *st, unsigned want);
 
 /*
  * Can QEMU open path: every directory above it searchable and the file a
