@@ -212,9 +212,11 @@ static int step_stop_vgpu(struct hook_call *c)
         struct oemkvm_error sub = {};
         int r;
 
-        r = domain_uuid(c);
-        if (r < 0)
-                return r;
+        /* What oemkvm starts is recorded under the domain's UUID: a
+         * definition without one (never libvirt's) has nothing to stop,
+         * and release must not fail for a domain oemkvm does not own. */
+        if (patch_domain_uuid(c->xml, c->len, c->domain_uuid, &sub) < 0)
+                return 0;
         r = vgpu_stop(c->ctx, c->domain_uuid, &sub);
         return r < 0 ? fail_domain(c, r, &sub) : 0;
 }
