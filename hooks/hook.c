@@ -6,7 +6,8 @@
  * domain without the oemkvm tag, must cost no more than a bare exec: this
  * file links libc only, scans stdin for the tag's namespace and exits 0
  * silently.  Only a tagged domain, in a phase where the library has work
- * (OEMKVM_HOOK_PHASES: prepare, migrate, restore), loads liboemkvm (and
+ * (OEMKVM_HOOK_PHASES: prepare, migrate, restore, and release for a
+ * domain with a vGPU), loads liboemkvm (and
  * libxml2 with it), which decides everything else.  It never calls libvirt (that deadlocks).
  *
  * Exit 0: fine (stdout, if any, is the XML libvirt must use); 1: refused,
@@ -81,11 +82,19 @@ static int write_all(int fd, const char *buf, size_t len)
 }
 
 /* Does the library have work for this phase (OEMKVM_HOOK_PHASES)? */
-static bool phase_has_work(const char *op, const char *subop)
+static bool phase_has_work(const char *op, const char *subop, const char *xml, size_t len)
 {
-#define HAS_WORK(o, s, steps) if (!strcmp(op, o) && !strcmp(subop, s)) return true;
-        OEMKVM_HOOK_PHASES(HAS_WORK)
-#undef HAS_WORK
+        static const struct {
+                const char *op, *subop, *needs;
+        } phases[] = {
+#define PHASE(o, s, steps, needs) { o, s, needs },
+                OEMKVM_HOOK_PHASES(PHASE)
+#undef PHASE
+        };
+
+        for (size_t i = 0; i < sizeof(phases) / sizeof(phases[0]); i++)
+                if (!strcmp(op, phases[i].op) && !strcmp(subop, phases[i].subop))
+                        return !phases[i].needs || memmem(xml, len, phases[i].needs, strlen(phases[i].needs));
         return false;
 }
 
@@ -158,7 +167,7 @@ int main(int argc, char **argv)
                 return 0;       /* cannot even tell whether the domain is ours */
         /* The same test as oemkvm_xml_is_tagged(), without loading the library. */
         if (!memmem(xml, len, OEMKVM_NS_CONFIG, sizeof(OEMKVM_NS_CONFIG) - 1) ||
-            !phase_has_work(argv[2], argv[3]))
+            !phase_has_work(argv[2], argv[3], xml, len))
                 ret = 0;
         else if (r < 0) {
                 fprintf(stderr, "oemkvm: domain '%s': cannot read its XML from libvirt: %s\n",

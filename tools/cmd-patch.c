@@ -127,8 +127,6 @@ int cmd_patch(int argc, char **argv)
         }
         if (res.flags & OEMKVM_PATCH_BUS_SWITCHED)
                 tool_error("warning: a disk moved to SCSI — a Windows installed on SATA/IDE boots from it only once the vioscsi driver is installed");
-        if (res.flags & OEMKVM_PATCH_RESERVED)
-                tool_error("warning: <oemkvm:gvt> is reserved for a later version and does nothing yet");
         if (fwrite(res.xml, 1, res.len, stdout) != res.len || fflush(stdout) != 0) {
                 tool_error("cannot write the patched XML: %s", strerror(errno));
                 goto out;

@@ -16,9 +16,18 @@
 #ifndef OEMKVM_DOMAIN_H
 #define OEMKVM_DOMAIN_H
 
+#include "host/mdev.h"
 #include "util/xml.h"
 
 #define STATE_PREFIX "oemkvm-state"
+
+/* What <oemkvm:gvt> asks the hook to run (gvt.c fills it in, the runtime reads it). */
+struct patch_gvt {
+        const char *parent;             /* NULL: the domain has no vGPU; points into the tag */
+        const char *type;
+        char uuid[OEMKVM_UUID_SIZE];    /* the device the definition names */
+        char *rom;                      /* the romfile QEMU reads; NULL: none */
+};
 
 struct patch {
         const struct oemkvm_ctx *ctx;
@@ -39,6 +48,7 @@ struct patch {
         char *summary;          /* what was done, once the run changed something */
         struct state_slot *index; /* the record's keyed entries (record.c) */
         size_t index_cap;
+        struct patch_gvt gvt;
 };
 
 /* ---- the record (record.c) */
@@ -55,6 +65,8 @@ bool state_is_user(const xmlNode *entry);
 xmlNode *state_add(struct patch *p, const char *kind, ...) __attribute__((sentinel));
 /* Carries an old entry over unchanged. */
 int state_keep(struct patch *p, const xmlNode *entry);
+/* Carries an old entry's child over unchanged, into a new entry. */
+int state_keep_child(xmlNode *new_entry, const xmlNode *old_child);
 /* Records that the user owns the value entry described (key=value names
  * the device); flags USER_KEPT the first time. */
 int state_user(struct patch *p, const xmlNode *old, const char *key, const char *value);
@@ -103,9 +115,19 @@ int patch_note(struct patch *p, const char *fmt, ...) __attribute__((format(prin
  */
 int domain_read_file(const char *what, const char *path, off_t off, void *buf, size_t len,
                      struct oemkvm_error *err);
-/* -EINVAL unless path is absolute, has no ".." component and (when
- * no_comma) no comma; the message names what and the fix. */
-int domain_check_path(const char *what, const char *path, bool no_comma, struct oemkvm_error *err);
+/* The longest path a tag may name (bytes). */
+#define DOMAIN_PATH_MAX 1024
+/*
+ * -EINVAL unless a path from metadata is absolute, has no ".." component,
+ * is at most DOMAIN_PATH_MAX bytes, holds no control character and none of
+ * , = " ' < > & \ * ? [ ] { }, and is not under /proc, /sys or /dev; the
+ * message names `what` (the attribute) and the fix.
+ */
+int domain_check_path(const char *what, const char *path, struct oemkvm_error *err);
+/* A value from metadata as messages show it: control characters escaped,
+ * cut at DOMAIN_SHOWN_MAX bytes, so a message stays one short line. */
+#define DOMAIN_SHOWN_MAX 96
+void domain_shown(const char *value, char out[static DOMAIN_SHOWN_MAX]);
 
 /* ---- Windows editions (edition.c) */
 
@@ -127,6 +149,7 @@ int edition_check(const char *name, struct oemkvm_error *err);
 int patch_license(struct patch *p, const xmlNode *feature);
 int patch_topology(struct patch *p, const xmlNode *feature);
 int patch_virtio(struct patch *p, const xmlNode *feature);
+int patch_gvt(struct patch *p, const xmlNode *feature);
 
 /* virtio's parts (disk.c, nic.c, cdrom.c) */
 int patch_disks(struct patch *p, bool apply);
@@ -162,5 +185,8 @@ int qemuarg_judge(struct patch *p, const xmlNode *option, const char *value, int
 int patch_license_relocate(struct patch *p);
 /* The license files the definition makes QEMU read (license.c). */
 int patch_license_files(struct patch *p, char ***ret);
+/* Appends the vGPU ROM the definition makes QEMU read, if any, to *list
+ * (a NULL-terminated array from patch_license_files; gvt.c). */
+int patch_gvt_files(struct patch *p, char ***list);
 
 #endif

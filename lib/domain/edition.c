@@ -33,13 +33,14 @@ const struct edition *edition_at(size_t i)
 
 int edition_check(const char *name, struct oemkvm_error *err)
 {
-        char names[128] = "";
+        char names[128] = "", shown[DOMAIN_SHOWN_MAX];
 
         if (edition_find(name))
                 return 0;
         for (size_t i = 0; i < ARRAY_SIZE(editions); i++)
                 snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
                          i ? ", " : "", editions[i].name);
+        domain_shown(name ? name : "", shown);
         return oemkvm_error_set(err, -EINVAL, "<oemkvm:topology edition='%s'>: the edition is one of %s",
-                                name ? name : "", names);
+                                shown, names);
 }

@@ -71,6 +71,7 @@ static int patch_load(struct patch *p, const char *xml, size_t len)
 
 static void patch_done(struct patch *p)
 {
+        free(p->gvt.rom);
         state_index_free(p);
         if (p->new_record)
                 xmlFreeNode(p->new_record);
@@ -84,8 +85,7 @@ static void patch_done(struct patch *p)
  * The features, in the order they run: each brings the definition in line
  * with its tag child, or reverts what it set when the child is gone.  The
  * driver checks each child's attributes against `attrs` before the feature
- * sees it.  gvt is a reserved slot: recognised, its attributes belong to a
- * later version and are not checked, nothing is done.
+ * sees it.
  */
 static const struct feature {
         const char *name;
@@ -95,7 +95,8 @@ static const struct feature {
         { "license",  (const char *const[]){ "source", NULL },                      patch_license },
         { "topology", (const char *const[]){ "edition", NULL },                     patch_topology },
         { "virtio",   (const char *const[]){ "storage", "network", "drivers", NULL }, patch_virtio },
-        { "gvt",      NULL,                                                         NULL },
+        { "gvt",      (const char *const[]){ "parent", "type", "uuid", "rom", "display", "opregion", NULL },
+                                                                                    patch_gvt },
 };
 
 static int check_attrs(struct patch *p, const xmlNode *tag, const char *const *known)
@@ -142,7 +143,7 @@ static int read_tag(struct patch *p, const xmlNode *tag[static ARRAY_SIZE(featur
                         return oemkvm_error_set(p->err, -EINVAL,
                                                 "<oemkvm:config> holds <oemkvm:%s> twice — keep one",
                                                 (const char *)c->name);
-                if (features[i].attrs && (r = check_attrs(p, c, features[i].attrs)) < 0)
+                if ((r = check_attrs(p, c, features[i].attrs)) < 0)
                         return r;
                 tag[i] = c;
         }
@@ -204,11 +205,6 @@ static int patch_run(struct patch *p)
         xmlSetNs(p->new_record, ns);
 
         for (size_t i = 0; i < ARRAY_SIZE(features); i++) {
-                if (!features[i].run) {
-                        if (tag[i])
-                                p->flags |= OEMKVM_PATCH_RESERVED;
-                        continue;
-                }
                 unsigned edits = p->edits, follows = p->follows, users = p->user_marks;
 
                 r = features[i].run(p, tag[i]);
@@ -303,9 +299,37 @@ void patch_free(struct patch *p)
         free(p);
 }
 
-int patch_verify(const struct oemkvm_ctx *ctx, struct patch *p, unsigned *ret_flags, char ***ret_files,
-                 struct oemkvm_error *err)
+int patch_domain_uuid(const char *xml, size_t len, char ret[OEMKVM_UUID_SIZE], struct oemkvm_error *err)
 {
+        struct patch p = { .err = err };
+        xmlChar *text = NULL;
+        int r;
+
+        r = xml_parse(xml, len, "domain XML", &p.doc, err);
+        if (r >= 0) {
+                const xmlNode *n = xml_child(xmlDocGetRootElement(p.doc), NULL, "uuid");
+
+                text = n ? xmlNodeGetContent(n) : NULL;
+                if (!text || oemkvm_mdev_uuid_parse((const char *)text, ret) < 0)
+                        r = oemkvm_error_set(err, -EINVAL, "domain XML: no valid <uuid>");
+        }
+        if (text)
+                xmlFree(text);
+        patch_done(&p);
+        return r < 0 ? r : 0;
+}
+
+void patch_vgpu_clear(struct patch_vgpu *v)
+{
+        free(v->parent);
+        free(v->type);
+        *v = (struct patch_vgpu){};
+}
+
+int patch_verify(const struct oemkvm_ctx *ctx, struct patch *p, unsigned *ret_flags, char ***ret_files,
+                 struct patch_vgpu *ret_vgpu, struct oemkvm_error *err)
+{
+        struct patch_vgpu vgpu = {};
         char **files = NULL;
         int r;
 
@@ -314,18 +338,33 @@ int patch_verify(const struct oemkvm_ctx *ctx, struct patch *p, unsigned *ret_fl
         r = check_metadata(p);
         if (r >= 0)
                 r = patch_run(p);
-        /* Unchanged: the tree is still the input, record included. */
         /* Nothing to change but the record (a value marked as the user's,
          * the topology following <vcpu>): what boots is what the tag asks
          * for, so the start may go on. */
         if (r >= 0 && !p->edits)
                 r = patch_license_files(p, &files);
+        if (r >= 0 && !p->edits)
+                r = patch_gvt_files(p, &files);
+        if (r >= 0 && !p->edits && p->gvt.parent) {
+                vgpu.parent = strdup(p->gvt.parent);
+                vgpu.type = strdup(p->gvt.type);
+                memcpy(vgpu.uuid, p->gvt.uuid, sizeof(vgpu.uuid));
+                if (!vgpu.parent || !vgpu.type)
+                        r = -ENOMEM;
+        }
         if (r == -ENOMEM && err && !err->message[0])
                 oemkvm_error_set(err, r, "out of memory checking the domain XML");
-        if (r < 0)
+        if (r < 0) {
+                oemkvm_strv_free(files);
+                patch_vgpu_clear(&vgpu);
                 return r;
+        }
         *ret_flags = p->flags | (p->edits ? OEMKVM_PATCH_CHANGED : 0);
         *ret_files = files;
+        if (ret_vgpu)
+                *ret_vgpu = vgpu;
+        else
+                patch_vgpu_clear(&vgpu);
         return 0;
 }
 
@@ -340,7 +379,7 @@ OEMKVM_EXPORT void oemkvm_patch_result_clear(struct oemkvm_patch_result *res)
 }
 
 int oemkvm_patch_relocate(const struct oemkvm_ctx *ctx, const char *xml, size_t len,
-                                        struct oemkvm_patch_result *ret, struct oemkvm_error *err)
+                          struct oemkvm_patch_result *ret, struct oemkvm_error *err)
 {
         struct patch p = { .ctx = ctx, .err = err };
         int r;
@@ -355,7 +394,7 @@ int oemkvm_patch_relocate(const struct oemkvm_ctx *ctx, const char *xml, size_t 
 }
 
 int oemkvm_patch_files(const char *xml, size_t len, char ***ret_paths,
-                                     struct oemkvm_error *err)
+                       struct oemkvm_error *err)
 {
         struct patch p = { .err = err };
         char **list = NULL;
@@ -364,6 +403,8 @@ int oemkvm_patch_files(const char *xml, size_t len, char ***ret_paths,
         r = patch_load(&p, xml, len);
         if (r >= 0)
                 r = patch_license_files(&p, &list);
+        if (r >= 0)
+                r = patch_gvt_files(&p, &list);
         patch_done(&p);
         if (r < 0)
                 return r == -ENOMEM ? oemkvm_error_set(err, r, "out of memory listing the license files") : r;

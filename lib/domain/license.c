@@ -144,9 +144,23 @@ static int check_file(struct patch *p, const struct license_file *lf, const char
         }
         if (!S_ISREG(st.st_mode))
                 return oemkvm_error_set(p->err, -EINVAL,
-                                        "license: dump file '%s' is not a regular file — the dump must hold plain files, not links or devices",
-                                        path);
+                                        "license: dump file '%s' is not a regular file — the dump must hold plain files, not links or devices: %s",
+                                        path, store ? "run 'sudo oemkvm dump'" : "point source= at a directory written by 'oemkvm dump'");
         return 1;
+}
+
+/* An existing dump directory must be one (symlinks followed: QEMU only
+ * reads it); a missing one is explained by the missing files. */
+static int check_dir(struct patch *p, const char *dir, bool source)
+{
+        struct stat st;
+
+        if (stat(dir, &st) == 0 && !S_ISDIR(st.st_mode))
+                return oemkvm_error_set(p->err, -ENOTDIR, "%s: '%s' is not a directory — %s",
+                                        source ? "<oemkvm:license source=>" : "the store directory", dir,
+                                        source ? "point source= at a directory written by 'oemkvm dump'"
+                                               : "remove it and run 'sudo oemkvm dump'");
+        return 0;
 }
 
 static int add_pair(struct patch *p, xmlNode *entry, const struct license_file *lf, const char *path)
@@ -444,7 +458,10 @@ int patch_license(struct patch *p, const xmlNode *feature)
                 const char *source = xml_attr(feature, "source");
 
                 dir = source ? source : oemkvm_ctx_get_store_dir(p->ctx);
-                r = domain_check_path(source ? "<oemkvm:license source=>" : "the store directory", dir, true, p->err);
+                r = domain_check_path(source ? "<oemkvm:license source=>" : "the store directory", dir, p->err);
+                if (r < 0)
+                        return r;
+                r = check_dir(p, dir, source != NULL);
                 if (r < 0)
                         return r;
                 r = check_smbios_conflict(p);
@@ -503,7 +520,7 @@ int patch_license_relocate(struct patch *p)
         /* A source= dump is wherever the user put it: keep its paths. */
         if (!feature || !old || xml_attr(feature, "source"))
                 return 0;
-        r = domain_check_path("the store directory", dir, true, p->err);
+        r = domain_check_path("the store directory", dir, p->err);
         if (r < 0)
                 return r;
 

@@ -176,6 +176,11 @@ int state_keep(struct patch *p, const xmlNode *entry)
         return copy_into(p->new_record, entry);
 }
 
+int state_keep_child(xmlNode *new_entry, const xmlNode *old_child)
+{
+        return copy_into(new_entry, old_child);
+}
+
 int state_user(struct patch *p, const xmlNode *old, const char *key, const char *value)
 {
         if (!state_is_user(old)) {

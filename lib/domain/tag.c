@@ -36,11 +36,11 @@ static int check(const struct oemkvm_tag *tag, struct oemkvm_error *err)
         int r = 0;
 
         if (tag->license_dir)
-                r = domain_check_path("<oemkvm:license source=>", tag->license_dir, true, err);
+                r = domain_check_path("<oemkvm:license source=>", tag->license_dir, err);
         if (r >= 0 && tag->edition)
                 r = edition_check(tag->edition, err);
         if (r >= 0 && tag->drivers_iso)
-                r = domain_check_path("<oemkvm:virtio drivers=>", tag->drivers_iso, false, err);
+                r = domain_check_path("<oemkvm:virtio drivers=>", tag->drivers_iso, err);
         return r;
 }
 

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The store: the host's license data as QEMU reads it (one file per ACPI
- * table or SMBIOS structure).  Collecting validates everything before a
- * single byte is written; writing replaces files atomically and only when
- * their bytes changed, so a good dump survives any failure.
+ * table or SMBIOS structure), and the GVT-g UEFI ROM when the user copies
+ * one in.  Collecting validates everything before a single byte is
+ * written; writing replaces files atomically and only when their bytes
+ * changed, so a good dump survives any failure.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -179,6 +180,9 @@ OEMKVM_EXPORT int oemkvm_dump_load(const char *dir, struct oemkvm_dump *ret, str
 
 /* ---------------------------------------------------------------- writing */
 
+/* A PCI expansion ROM BAR is at most 16 MiB. */
+#define GVT_ROM_MAX (16 * 1024 * 1024)
+
 struct pending {
         const char *name;
         const struct oemkvm_blob *blob;
@@ -313,6 +317,80 @@ static int open_store_dir(const char *dir, gid_t gid, struct oemkvm_error *err)
                 return oemkvm_error_set(err, r, "cannot make '%s' mode 0750: %s", dir, strerror(-r));
         }
         return TAKE_FD(fd);
+}
+
+/* The user's ROM: a link is followed (it is only read), the result must be a regular file. */
+static int rom_read(const char *path, struct oemkvm_blob *ret, struct oemkvm_error *err)
+{
+        _cleanup_close_ int fd = -EBADF;
+        _cleanup_free_ uint8_t *buf = NULL;
+        struct stat st;
+        size_t len = 0;
+
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0)
+                return oemkvm_error_set(err, -errno, "cannot open '%s': %s", path, strerror(errno));
+        if (fstat(fd, &st) < 0)
+                return oemkvm_error_set(err, -errno, "cannot stat '%s': %s", path, strerror(errno));
+        if (!S_ISREG(st.st_mode))
+                return oemkvm_error_set(err, -EINVAL, "'%s' is not a regular file — give the path of vbios_gvt_uefi.rom", path);
+        if (st.st_size < 2 || st.st_size > GVT_ROM_MAX)
+                return oemkvm_error_set(err, -EINVAL, "'%s' is %lld bytes: not a PCI option ROM (at most 16 MiB)",
+                                        path, (long long)st.st_size);
+        buf = malloc((size_t)st.st_size);
+        if (!buf)
+                return oemkvm_error_set(err, -ENOMEM, "out of memory reading '%s'", path);
+        while (len < (size_t)st.st_size) {
+                ssize_t n = read(fd, buf + len, (size_t)st.st_size - len);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        return oemkvm_error_set(err, n < 0 ? -errno : -EIO, "cannot read '%s': %s", path,
+                                                n < 0 ? strerror(errno) : "it shrank while being read");
+                len += (size_t)n;
+        }
+        if (buf[0] != 0x55 || buf[1] != 0xaa)
+                return oemkvm_error_set(err, -EINVAL,
+                                        "'%s' is not a PCI option ROM (it does not start with 55 AA) — give the path of vbios_gvt_uefi.rom",
+                                        path);
+        ret->data = TAKE_PTR(buf);
+        ret->len = len;
+        return 0;
+}
+
+OEMKVM_EXPORT int oemkvm_gvt_rom_install(const struct oemkvm_ctx *ctx, const char *path, gid_t gid,
+                                         char ret_sha256[65], struct oemkvm_error *err)
+{
+        const char *dir = oemkvm_ctx_get_store_dir(ctx);
+        struct pending p = { OEMKVM_STORE_GVT_ROM, NULL, "" };
+        struct oemkvm_blob rom = {};
+        _cleanup_close_ int dirfd = -EBADF;
+        int r;
+
+        r = rom_read(path, &rom, err);
+        if (r < 0)
+                return r;
+        sha256_hex(rom.data, rom.len, ret_sha256);
+        p.blob = &rom;
+        dirfd = open_store_dir(dir, gid, err);
+        r = dirfd;
+        if (r >= 0 && file_is_current(dirfd, p.name, &rom, gid))
+                r = 0;
+        else if (r >= 0) {
+                r = write_temp(dirfd, dir, &p, gid, err);
+                /* renameat replaces a symlink itself, never its target. */
+                if (r >= 0 && (renameat(dirfd, p.tmp, dirfd, p.name) < 0 || fsync(dirfd) < 0)) {
+                        r = -errno;
+                        oemkvm_error_set(err, r, "cannot replace '%s/%s': %s", dir, p.name, strerror(-r));
+                }
+                if (r < 0 && p.tmp[0])
+                        (void)unlinkat(dirfd, p.tmp, 0);
+                if (r >= 0)
+                        r = 1;
+        }
+        blob_clear(&rom);
+        return r;
 }
 
 OEMKVM_EXPORT int oemkvm_dump_write(const struct oemkvm_dump *dump, const char *dir, gid_t gid,

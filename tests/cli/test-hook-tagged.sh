@@ -37,7 +37,7 @@ done
 # Transient (no persistent definition): refused, with the way forward.
 run_fail "$HOOK" win11 prepare begin - <"$T/tagged.xml"
 expect_one_line "domain 'win11' is tagged for oemkvm but is being started as a transient domain"
-grep -q "define it with the tag first, run 'sudo oemkvm apply win11', then start it" "$T/stderr" ||
+grep -q "install with 'sudo oemkvm install win11 --iso WINDOWS.iso', or install untagged and tag it afterwards ('sudo oemkvm tag win11 --license')" "$T/stderr" ||
         die "the transient refusal lacks the way forward: $(cat "$T/stderr")"
 
 # Persistent but not patched: refused, with the remedy; the store was refreshed anyway.

@@ -62,6 +62,10 @@ for phase in "start begin" "started begin" "stopped end" "release end" "reconnec
                 die "a tagged domain's $phase loaded liboemkvm or libxml2"
         fi
 done
+# release end has work only for a domain with a vGPU (the one oemkvm started goes): the control.
+sed 's|<oemkvm:license/>|<oemkvm:gvt parent="mbochs" type="mbochs-small"/>|' "$T/tagged.xml" >"$T/gvt.xml"
+LD_DEBUG=libs "$HOOK" win11 release end - <"$T/gvt.xml" >/dev/null 2>"$T/ld.log" || true
+grep -q "find library=liboemkvm-$OEMKVM_VERSION.so" "$T/ld.log" || die "release end of a domain with a vGPU did not load liboemkvm"
 
 # A broken install: a liboemkvm of this version without oemkvm_hook_run.
 mkdir "$T/stub"

@@ -347,8 +347,6 @@ void virt_warn_changes(virDomainPtr dom, const struct oemkvm_patch_result *res, 
         if (res->flags & OEMKVM_PATCH_BUS_SWITCHED)
                 tool_error("warning: domain '%s': a disk moved to VirtIO SCSI — a Windows already installed on SATA cannot boot from it until the vioscsi driver is installed in it (virtio-win ISO); or move the disk back to SATA: oemkvm keeps your choice",
                            name);
-        if (res->flags & OEMKVM_PATCH_RESERVED)
-                tool_error("warning: domain '%s': <oemkvm:gvt> is reserved for a later version and does nothing yet", name);
         if (defined && virDomainIsActive(dom) == 1)
                 tool_error("note: domain '%s' is running: the change takes effect when it is shut down and started again (a reboot inside the guest keeps the old configuration)",
                            name);

@@ -4,7 +4,8 @@
  * out.xml, or error.txt for a refused definition.  "@STORE@" in them stands
  * for the test's dump directory, made by tests/lib/patch-store (a fixture's
  * dump, a saved SLIC-carrying one in @STORE@/saved, a hand-made recipe
- * setup in @STORE@/recipe, a virtio-win ISO).  OEMKVM_REGENERATE=1
+ * setup in @STORE@/recipe, a virtio-win ISO; the dumps hold a stand-in for
+ * the GVT-g UEFI ROM, vbios_gvt_uefi.rom).  OEMKVM_REGENERATE=1
  * rewrites the expected files.  Over every case it also checks the
  * properties: output patched again comes back byte-identical, and removing
  * the tag reverts to what the untagged input patches to.
@@ -359,7 +360,7 @@ TEST(flags)
         struct oemkvm_patch_result res = {};
         struct oemkvm_error err;
         char *in = read_case("win11-uefi", "in.xml"), *edit = read_case("user-edit", "in.xml");
-        char *untagged = read_case("untagged", "in.xml"), *gvt = read_case("gvt-reserved", "in.xml");
+        char *untagged = read_case("untagged", "in.xml"), *gvt = read_case("gvt-spice-gl-bios", "in.xml");
         char *follow = read_case("vcpus-follow-libvirt9", "in.xml"), *revert = read_case("revert-all", "in.xml");
 
         CHECK_INT(patch_str(ctx, in, &res, &err), 0);
@@ -387,8 +388,12 @@ TEST(flags)
         CHECK_INT(res.flags, 0);
         oemkvm_patch_result_clear(&res);
         CHECK_INT(patch_str(ctx, gvt, &res, &err), 0);
-        CHECK_INT(res.flags, OEMKVM_PATCH_TAGGED | OEMKVM_PATCH_RESERVED);
-        CHECK_STR(res.xml, gvt);
+        CHECK_INT(res.flags, OEMKVM_PATCH_CHANGED | OEMKVM_PATCH_TAGGED | OEMKVM_PATCH_PATCHED);
+        oemkvm_patch_result_clear(&res);
+        free(gvt);
+        gvt = read_case("gvt-user-edit", "in.xml");
+        CHECK_INT(patch_str(ctx, gvt, &res, &err), 0);
+        CHECK_INT(res.flags, OEMKVM_PATCH_CHANGED | OEMKVM_PATCH_TAGGED | OEMKVM_PATCH_USER_KEPT);
         oemkvm_patch_result_clear(&res);
         free(in);
         free(edit);
@@ -474,6 +479,17 @@ TEST(files)
         oemkvm_strv_free(files);
         CHECK_INT(oemkvm_patch_files(unpatched, strlen(unpatched), &files, &err), 0);
         CHECK(files[0] == NULL);
+        oemkvm_strv_free(files);
+
+        /* The vGPU's ROM is a file QEMU reads for oemkvm too; its licence files come first. */
+        free(out);
+        out = golden_out("gvt-all-uefi");
+        CHECK_INT(oemkvm_patch_files(out, strlen(out), &files, &err), 0);
+        snprintf(want, sizeof(want), "%s/msdm.bin", store);
+        CHECK_STR(files[0], want);
+        snprintf(want, sizeof(want), "%s/" OEMKVM_STORE_GVT_ROM, store);
+        CHECK_STR(files[3], want);
+        CHECK(files[4] == NULL);
         oemkvm_strv_free(files);
 
         CHECK_INT(oemkvm_patch_files("<domain>", 8, &files, &err), -EINVAL);
@@ -574,6 +590,23 @@ TEST(refusals)
                 { "<o:usb/>", "holds an unknown <usb>" },
                 { "<o:license/></o:config><o:config xmlns:o='urn:oemkvm:domain:1'><o:topology edition='pro'/>",
                   "holds two oemkvm tags" },
+                { "<o:gvt/>", "<oemkvm:gvt> needs parent= and type=" },
+                { "<o:gvt parent='0000:00:02.0' type='t' x='1'/>", "<oemkvm:gvt> has no attribute 'x'" },
+                { "<o:gvt parent='../x' type='t'/>", "parent='../x'>: not a PCI address" },
+                { "<o:gvt parent='mb/ochs' type='t'/>", "parent='mb/ochs'>: not a PCI address" },
+                { "<o:gvt parent='0000:00:02.0' type='a,b'/>", "type='a,b'>: not an mdev type name" },
+                { "<o:gvt parent='0000:00:02.0' type='i915-GVTg_V5_4/..'/>", "not an mdev type name" },
+                { "<o:gvt parent='0000:00:02.0' type='t' uuid='nope'/>", "uuid='nope'>: not a UUID" },
+                { "<o:gvt parent='0000:00:02.0' type='t' display='sdl'/>", "spice-gl, vnc or none" },
+                { "<o:gvt parent='0000:00:02.0' type='t' opregion='maybe'/>", "opregion is yes or no" },
+                { "<o:gvt parent='0000:00:02.0' type='t' rom='vbios.rom'/>", "rom=>: 'vbios.rom' is not an absolute path" },
+                { "<o:gvt parent='0000:00:02.0' type='t' rom='/x/../vbios.rom'/>", "has a '..' component" },
+                { "<o:gvt parent='0000:00:02.0' type='t' rom='/tmp/a,romfile=/etc/shadow'/>", "contains a comma" },
+                { "<o:gvt parent='0000:00:02.0' type='t' rom='/tmp/x&quot;y'/>", "contains '\"'" },
+                { "<o:gvt parent='0000:00:02.0' type='t' rom='/tmp/x&lt;y'/>", "contains '<'" },
+                { "<o:gvt parent='0000:00:02.0' type='t' rom='/proc/self/environ'/>", "is in the kernel's /proc" },
+                { "<o:gvt parent='0000:00:02.0' type='t' rom='/dev/null'/>", "is in the kernel's /dev" },
+                { "<o:gvt parent='0000:00:02.0' type='t' rom='/'/>", "not a regular file" },
         };
         struct oemkvm_ctx *ctx = new_ctx(setup_store());
 
@@ -583,13 +616,48 @@ TEST(refusals)
                 char xml[1024];
 
                 snprintf(xml, sizeof(xml),
-                         "<domain><metadata><o:config xmlns:o='urn:oemkvm:domain:1'>%s</o:config></metadata>"
+                         "<domain><uuid>cafc6799-0b7e-49a8-876f-29cb380f9904</uuid>"
+                         "<metadata><o:config xmlns:o='urn:oemkvm:domain:1'>%s</o:config></metadata>"
                          "<os><smbios mode='emulate'/></os></domain>", cases[i].config);
                 CHECK_INT(patch_str(ctx, xml, &res, &err), -EINVAL);
+                if (!strstr(err.message, cases[i].message))
+                        fprintf(stderr, "%s: %s\n", cases[i].config, err.message);
                 CHECK_CONTAINS(err.message, cases[i].message);
                 CHECK(!strchr(err.message, '\n'));
                 CHECK(res.xml == NULL);
         }
+        oemkvm_ctx_free(ctx);
+}
+
+/* Values no grammar should take: huge, missing files, a domain without a UUID. */
+TEST(gvt_refusals)
+{
+        struct oemkvm_ctx *ctx = new_ctx(setup_store());
+        struct oemkvm_patch_result res = {};
+        struct oemkvm_error err;
+        char *xml, *big = malloc(5000);
+
+        memset(big, 'a', 4096);
+        big[4096] = 0;
+        CHECK(asprintf(&xml, "<domain><uuid>cafc6799-0b7e-49a8-876f-29cb380f9904</uuid><metadata>"
+                             "<o:config xmlns:o='urn:oemkvm:domain:1'><o:gvt parent='%s' type='t'/></o:config>"
+                             "</metadata></domain>", big) > 0);
+        CHECK_INT(patch_str(ctx, xml, &res, &err), -EINVAL);
+        CHECK_CONTAINS(err.message, "not a PCI address");
+        CHECK(strlen(err.message) < 400);       /* the value is cut short in the message */
+        free(xml);
+
+        CHECK_INT(patch_str(ctx, "<domain><os firmware='efi'/><metadata><o:config xmlns:o='urn:oemkvm:domain:1'>"
+                                 "<o:gvt parent='0000:00:02.0' type='t'/></o:config></metadata></domain>", &res, &err), -EINVAL);
+        CHECK_CONTAINS(err.message, "the domain has no valid <uuid>");
+
+        CHECK_INT(patch_str(ctx, "<domain><uuid>cafc6799-0b7e-49a8-876f-29cb380f9904</uuid><os firmware='efi'/>"
+                                 "<metadata><o:config xmlns:o='urn:oemkvm:domain:1'><o:gvt parent='0000:00:02.0' type='t' "
+                                 "rom='/nonexistent/vbios_gvt_uefi.rom'/></o:config></metadata></domain>", &res, &err), -ENOENT);
+        CHECK_CONTAINS(err.message, "rom='/nonexistent/vbios_gvt_uefi.rom'>: No such file or directory");
+        CHECK_CONTAINS(err.message, "oemkvm gvt rom");
+        CHECK(res.xml == NULL);
+        free(big);
         oemkvm_ctx_free(ctx);
 }
 
@@ -643,4 +711,4 @@ TEST(drivers_iso_checked)
 }
 
 TESTS(T(golden), T(flags), T(notes), T(files), T(relocate), T(untagged_bytes_and_doctype), T(refusals),
-      T(non_regular_dump_file), T(drivers_iso_checked))
+      T(gvt_refusals), T(non_regular_dump_file), T(drivers_iso_checked))

@@ -4,6 +4,7 @@
 #include <grp.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "oemkvm.h"
@@ -151,5 +152,60 @@ TEST(dump_load_rejects_bad_file)
         CHECK(d.msdm.data == NULL);
 }
 
-TESTS(T(qemu_group_from_conf), T(qemu_user_from_conf), T(qemu_group_missing), T(qemu_group_default),
+static void put(const char *path, const void *data, size_t len)
+{
+        FILE *f = fopen(path, "we");
+
+        if (!f || fwrite(data, 1, len, f) != len || fclose(f) != 0)
+                abort();
+}
+
+TEST(gvt_rom_install)
+{
+        static const uint8_t rom[] = { 0x55, 0xaa, 0x40, 0xe9, 'n', 'o', 't', ' ', 'I', 'n', 't', 'e', 'l' };
+        const char *dir = check_tmpdir();
+        struct oemkvm_error err = {};
+        struct oemkvm_ctx *ctx = NULL;
+        char src[4200], link[4200], store[4200], dest[4300], sha[65];
+        uint8_t *got;
+        size_t len;
+        struct stat st;
+
+        snprintf(src, sizeof(src), "%s/vbios.rom", dir);
+        snprintf(link, sizeof(link), "%s/link.rom", dir);
+        snprintf(store, sizeof(store), "%s/store", dir);
+        snprintf(dest, sizeof(dest), "%s/" OEMKVM_STORE_GVT_ROM, store);
+        put(src, rom, sizeof(rom));
+        CHECK_INT(symlink(src, link), 0);
+        CHECK_INT(oemkvm_ctx_new(NULL, &ctx), 0);
+        CHECK_INT(oemkvm_ctx_set_store_dir(ctx, store), 0);
+
+        /* A link to the ROM is followed: it is only read. */
+        CHECK_INT(oemkvm_gvt_rom_install(ctx, link, (gid_t)-1, sha, &err), 1);
+        got = check_read_file(dest, &len);
+        CHECK_MEM(got, len, rom, sizeof(rom));
+        free(got);
+        CHECK_INT(lstat(dest, &st), 0);
+        CHECK(S_ISREG(st.st_mode) && (st.st_mode & 07777) == 0640);
+        CHECK_INT(stat(store, &st), 0);
+        CHECK_INT(st.st_mode & 07777, 0750);
+        CHECK_STR(sha, "c3077710873c13756b602d57d87fee0db9be6c100e21280f632490754298bff6");
+        CHECK(strcmp(sha, OEMKVM_GVT_ROM_SHA256));
+        /* The same bytes again: nothing written. */
+        CHECK_INT(oemkvm_gvt_rom_install(ctx, src, (gid_t)-1, sha, &err), 0);
+
+        /* Not an option ROM: refused, the store's copy kept. */
+        put(src, "MZ\x90", 3);
+        CHECK_INT(oemkvm_gvt_rom_install(ctx, src, (gid_t)-1, sha, &err), -EINVAL);
+        CHECK_CONTAINS(err.message, "is not a PCI option ROM (it does not start with 55 AA)");
+        got = check_read_file(dest, &len);
+        CHECK_MEM(got, len, rom, sizeof(rom));
+        free(got);
+        CHECK_INT(oemkvm_gvt_rom_install(ctx, dir, (gid_t)-1, sha, &err), -EINVAL);
+        CHECK_CONTAINS(err.message, "is not a regular file");
+        CHECK_INT(oemkvm_gvt_rom_install(ctx, "/nonexistent.rom", (gid_t)-1, sha, &err), -ENOENT);
+        oemkvm_ctx_free(ctx);
+}
+
+TESTS(T(gvt_rom_install), T(qemu_group_from_conf), T(qemu_user_from_conf), T(qemu_group_missing), T(qemu_group_default),
       T(dump_write_refuses_incomplete), T(dump_load_roundtrip), T(dump_load_rejects_bad_file))

@@ -218,8 +218,8 @@ TEST(transient_refused_with_the_way_forward)
         CHECK_INT(run(ctx, "prepare", "begin", xml, &out, &err), -ESTALE);
         CHECK_CONTAINS(err.message, "domain 'win11'");
         CHECK_CONTAINS(err.message, "transient");
-        CHECK_CONTAINS(err.message, "define it with the tag first");
-        CHECK_CONTAINS(err.message, "oemkvm apply win11");
+        CHECK_CONTAINS(err.message, "install with 'sudo oemkvm install win11 --iso WINDOWS.iso'");
+        CHECK_CONTAINS(err.message, "tag it afterwards ('sudo oemkvm tag win11 --license')");
         free(xml);
         free(store);
         free(root);
