@@ -405,7 +405,7 @@ struct oemkvm_needs {
         bool active;                    /* running (the caller knows; the XML does not say) */
         unsigned patch_flags;           /* the engine's verdict, OEMKVM_PATCH_* */
         char *patch_error;              /* the engine refuses this definition: its message */
-        char **license_files;           /* what the definition makes QEMU read for the license */
+        char **license_files;           /* what the definition makes QEMU read for oemkvm: license files, vGPU ROM */
         char *drivers_iso;              /* <oemkvm:virtio drivers=…> */
         bool gvt;                       /* <oemkvm:gvt> */
         char *gvt_parent;               /* parent= (default 0000:00:02.0) */

@@ -302,7 +302,7 @@ out:
         qemu_cred_clear(&cred);
 }
 
-/* A domain whose license comes from elsewhere (source=): QEMU must read those files too. */
+/* The files a domain's definition makes QEMU read for oemkvm (its license dump, its vGPU ROM). */
 static void check_domain_files(struct doctor *d, const struct oemkvm_needs *nd)
 {
         struct oemkvm_check *c;
@@ -311,13 +311,13 @@ static void check_domain_files(struct doctor *d, const struct oemkvm_needs *nd)
 
         if (!nd->tagged || !nd->license_files || !nd->license_files[0])
                 return;
-        c = check_new(d, "license.domain-files", GROUP, nd->name, "QEMU's access to the license files of domain '%s'",
+        c = check_new(d, "license.domain-files", GROUP, nd->name, "QEMU's access to the files oemkvm gives domain '%s'",
                       nd->name);
         if (qemu_cred_load(d->ctx, &cred, &err) < 0)
                 check_set_message(d, c, OEMKVM_FAIL, err.message, NULL);
         else
                 check_readable(d, c, &cred, nd->license_files,
-                               "restore the dump or change the tag's source=");
+                               "'sudo oemkvm dump' writes the license files, 'sudo oemkvm gvt rom FILE' the vGPU's ROM; or change the tag's source= or rom=");
         qemu_cred_clear(&cred);
 }
 
