@@ -207,6 +207,8 @@ int oemkvm_acpi_read(const struct oemkvm_ctx *ctx, const char *signature,
                 return oemkvm_error_set(err, r, "%s: '%s' does not exist — the firmware has no %s table",
                                         signature, path, signature);
         }
+        if (errno_is_denied(r))
+                return oemkvm_error_set(err, r, "cannot read '%s': permission denied — " FIRMWARE_ROOT_ONLY, path);
         if (r < 0)
                 return r;
 
