@@ -73,35 +73,61 @@ const char *oemkvm_default_store_dir(void);
 #define OEMKVM_ACPI_HEADER_SIZE 36
 
 /*
- * Validates a whole ACPI table (header included): the signature, the
- * header's length against len, the minimum size and the checksum.
- * `origin` names the source in messages (a file name).
+ * Validates a whole ACPI table's structure (header included): the
+ * signature, the header's length against len, the minimum size of a table
+ * whose layout is known (MSDM 85 bytes, SLIC 374) and the checksum.  A
+ * table that fails is refused (-EBADMSG); one that passes is handed to the
+ * guest byte-exactly whatever its payload holds — firmware vendors ship
+ * sound tables with blank payloads, and the guest must see what the host
+ * has.  `origin` names the source in messages (a file name).
  */
 int oemkvm_acpi_parse(const uint8_t *buf, size_t len, const char *signature,
                       const char *origin, struct oemkvm_error *err);
 
 /*
- * Reads and validates <sysroot>/sys/firmware/acpi/tables/<signature>.
- * -ENOENT when the host has no such table; -EACCES when it is not readable
- * (the tables are 0400 root).  On success *ret_buf is malloc'd.
+ * Reads and validates <sysroot>/sys/firmware/acpi/tables/<signature>
+ * without blocking (a FIFO there is refused, -EINVAL).  -ENOENT when the
+ * host has no such table; -EACCES when it is not readable (the tables are
+ * 0400 root).  On success *ret_buf is malloc'd.
  */
 int oemkvm_acpi_read(const struct oemkvm_ctx *ctx, const char *signature,
                      uint8_t **ret_buf, size_t *ret_len, struct oemkvm_error *err);
+
+/* What a license table's payload holds; decoding reports it, never refuses. */
+enum oemkvm_payload {
+        OEMKVM_PAYLOAD_VALID,           /* a product key (MSDM), a marker (SLIC) */
+        OEMKVM_PAYLOAD_BLANK,           /* the vendor's placeholder: all 0x00 or all 0xFF */
+        OEMKVM_PAYLOAD_MALFORMED,       /* something else */
+};
+
+#define OEMKVM_NOTE_MAX 192
+
+/*
+ * The decoders fail only on what oemkvm_acpi_parse refuses; `note` is ""
+ * for a VALID payload, else one line saying what the guest's Windows gets
+ * instead, e.g. "no product key (blank placeholder from the firmware
+ * vendor) — Windows Setup will ask for a key".
+ */
 
 /* MSDM: the Windows 8+ OEM product key (29 characters, "XXXXX-…-XXXXX"). */
 struct oemkvm_msdm {
         uint32_t version;
         uint32_t data_type;
-        char product_key[64];
+        uint32_t data_length;
+        enum oemkvm_payload payload;
+        char product_key[30];           /* "" unless the payload is VALID */
+        char note[OEMKVM_NOTE_MAX];
 };
 int oemkvm_msdm_decode(const uint8_t *buf, size_t len, struct oemkvm_msdm *ret,
                        struct oemkvm_error *err);
 
 /* SLIC: the Vista/7 OEM activation marker. */
 struct oemkvm_slic {
-        char oem_id[7];
+        enum oemkvm_payload payload;
+        char oem_id[7];                 /* the marker's; "" unless VALID */
         char oem_table_id[9];
         uint32_t marker_version;        /* e.g. 0x00020001 for 2.1 */
+        char note[OEMKVM_NOTE_MAX];
 };
 int oemkvm_slic_decode(const uint8_t *buf, size_t len, struct oemkvm_slic *ret,
                        struct oemkvm_error *err);
@@ -168,7 +194,8 @@ int oemkvm_smbios_system_decode(const uint8_t *buf, size_t len, unsigned smbios_
 
 /*
  * A dump: what is passed to the guest.  File names in a dump directory:
- * msdm.bin, slic.bin (only when the host has a SLIC), smbios_type_0.bin,
+ * msdm.bin and slic.bin (whichever the host has; at least one — a SLIC
+ * alone is a Windows Vista/7 era machine), smbios_type_0.bin,
  * smbios_type_1.bin.
  */
 #define OEMKVM_STORE_MSDM    "msdm.bin"
@@ -182,16 +209,26 @@ struct oemkvm_blob {
 };
 
 struct oemkvm_dump {
-        struct oemkvm_blob msdm;
-        struct oemkvm_blob slic;        /* optional */
+        struct oemkvm_blob msdm;        /* msdm or slic, or both */
+        struct oemkvm_blob slic;
         struct oemkvm_blob smbios0;
         struct oemkvm_blob smbios1;
 };
 
-/* Reads and validates everything from host firmware; nothing is written. */
+/*
+ * Reads and validates everything from host firmware; nothing is written.
+ * Fails when a table is structurally broken, or when the host has neither
+ * an MSDM nor a SLIC (-ENOENT); a blank payload is passed on as it is.
+ */
 int oemkvm_dump_collect(const struct oemkvm_ctx *ctx, struct oemkvm_dump *ret,
                         struct oemkvm_error *err);
-/* Loads and validates a dump directory written by oemkvm_dump_write. */
+/*
+ * Loads and validates a dump directory (what oemkvm_dump_write wrote, or a
+ * copy of it: no marker needed) with the same checks as collecting.  Opens
+ * the directory once and reads every file through that handle, without
+ * blocking (a FIFO there is refused, -EINVAL); a set that is switched while
+ * it is read is read again.  -ENOENT when a required file is missing.
+ */
 int oemkvm_dump_load(const char *dir, struct oemkvm_dump *ret, struct oemkvm_error *err);
 void oemkvm_dump_clear(struct oemkvm_dump *dump);
 

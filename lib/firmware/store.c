@@ -3,7 +3,9 @@
  * The store: the host's license data as QEMU reads it (one file per ACPI
  * table or SMBIOS structure).  Collecting validates everything before a
  * single byte is written; writing replaces files atomically and only when
- * their bytes changed, so a good dump survives any failure.
+ * their bytes changed, so a good dump survives any failure.  Reading opens
+ * the directory once and every file through that handle (openat), without
+ * blocking: a FIFO in the store is refused, not waited on.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -15,6 +17,24 @@
 
 /* Firmware tables are small; anything larger is not what we think it is. */
 #define STORE_FILE_MAX (1024 * 1024)
+
+static const struct store_file {
+        const char *name;
+        size_t offset;                  /* in struct oemkvm_dump */
+        const char *acpi_signature;     /* NULL: an SMBIOS structure */
+        uint8_t smbios_type;
+        bool license;                   /* MSDM, SLIC: each optional, one required */
+} store_files[] = {
+        { OEMKVM_STORE_MSDM,    offsetof(struct oemkvm_dump, msdm),    "MSDM", 0, true },
+        { OEMKVM_STORE_SLIC,    offsetof(struct oemkvm_dump, slic),    "SLIC", 0, true },
+        { OEMKVM_STORE_SMBIOS0, offsetof(struct oemkvm_dump, smbios0), NULL,   0, false },
+        { OEMKVM_STORE_SMBIOS1, offsetof(struct oemkvm_dump, smbios1), NULL,   1, false },
+};
+
+static struct oemkvm_blob *dump_blob(struct oemkvm_dump *d, const struct store_file *f)
+{
+        return (struct oemkvm_blob *)((char *)d + f->offset);
+}
 
 static int blob_copy(struct oemkvm_blob *dst, const uint8_t *data, size_t len)
 {
@@ -37,11 +57,16 @@ OEMKVM_EXPORT void oemkvm_dump_clear(struct oemkvm_dump *dump)
 {
         if (!dump)
                 return;
-        blob_clear(&dump->msdm);
-        blob_clear(&dump->slic);
-        blob_clear(&dump->smbios0);
-        blob_clear(&dump->smbios1);
+        for (size_t i = 0; i < ARRAY_SIZE(store_files); i++)
+                blob_clear(dump_blob(dump, &store_files[i]));
 }
+
+static bool dump_complete(const struct oemkvm_dump *d)
+{
+        return (d->msdm.data || d->slic.data) && d->smbios0.data && d->smbios1.data;
+}
+
+/* ---------------------------------------------------------------- collecting */
 
 static int collect_smbios(const struct oemkvm_ctx *ctx, struct oemkvm_dump *d,
                           struct oemkvm_error *err)
@@ -82,99 +107,155 @@ static int collect_smbios(const struct oemkvm_ctx *ctx, struct oemkvm_dump *d,
         return r;
 }
 
+/* Reads an optional license table: 0 with nothing when the firmware has none. */
+static int collect_acpi(const struct oemkvm_ctx *ctx, const char *signature, struct oemkvm_blob *b,
+                        struct oemkvm_error *err)
+{
+        int r = oemkvm_acpi_read(ctx, signature, &b->data, &b->len, err);
+
+        if (r == -ENOENT) {
+                if (err)
+                        *err = (struct oemkvm_error){};
+                return 0;
+        }
+        return r;
+}
+
 OEMKVM_EXPORT int oemkvm_dump_collect(const struct oemkvm_ctx *ctx, struct oemkvm_dump *ret,
                                       struct oemkvm_error *err)
 {
         struct oemkvm_dump d = {};
         int r;
 
-        r = oemkvm_acpi_read(ctx, "MSDM", &d.msdm.data, &d.msdm.len, err);
-        if (r < 0)
-                goto fail;
+        /* Windows 8+ machines have an MSDM, Vista/7 ones a SLIC, some both;
+         * a structurally broken table fails the dump whichever it is. */
+        r = collect_acpi(ctx, "MSDM", &d.msdm, err);
+        if (r >= 0)
+                r = collect_acpi(ctx, "SLIC", &d.slic, err);
+        if (r >= 0 && !d.msdm.data && !d.slic.data) {
+                _cleanup_free_ char *dir = NULL;
 
-        /* A SLIC is optional: most machines sold after 2012 have none. */
-        r = oemkvm_acpi_read(ctx, "SLIC", &d.slic.data, &d.slic.len, err);
-        if (r == -ENOENT) {
-                if (err)
-                        *err = (struct oemkvm_error){};
-        } else if (r < 0)
-                goto fail;
-
-        r = collect_smbios(ctx, &d, err);
-        if (r < 0)
-                goto fail;
-
-        *ret = d;
-        return 0;
-fail:
-        oemkvm_dump_clear(&d);
-        return r;
-}
-
-/* Reads dir/name into blob; -ENOENT is returned without a message. */
-static int load_file(const char *dir, const char *name, struct oemkvm_blob *blob, char **ret_path,
-                     struct oemkvm_error *err)
-{
-        _cleanup_free_ char *path = path_join(dir, name);
-        int r;
-
-        if (!path)
-                return oemkvm_error_set(err, -ENOMEM, "out of memory");
-        r = read_full_file(path, STORE_FILE_MAX, &blob->data, &blob->len, err);
-        if (r == -ENOENT)
-                return r;
-        if (r < 0)
-                return r;
-        *ret_path = TAKE_PTR(path);
-        return 0;
-}
-
-OEMKVM_EXPORT int oemkvm_dump_load(const char *dir, struct oemkvm_dump *ret, struct oemkvm_error *err)
-{
-        static const struct {
-                const char *name;
-                size_t offset;
-                const char *acpi_signature;     /* NULL: an SMBIOS structure */
-                uint8_t smbios_type;
-                bool optional;
-        } files[] = {
-                { OEMKVM_STORE_MSDM,    offsetof(struct oemkvm_dump, msdm),    "MSDM", 0, false },
-                { OEMKVM_STORE_SLIC,    offsetof(struct oemkvm_dump, slic),    "SLIC", 0, true },
-                { OEMKVM_STORE_SMBIOS0, offsetof(struct oemkvm_dump, smbios0), NULL,   0, false },
-                { OEMKVM_STORE_SMBIOS1, offsetof(struct oemkvm_dump, smbios1), NULL,   1, false },
-        };
-        struct oemkvm_dump d = {};
-        int r = 0;
-
-        for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
-                struct oemkvm_blob *blob = (struct oemkvm_blob *)((char *)&d + files[i].offset);
-                _cleanup_free_ char *path = NULL;
-
-                r = load_file(dir, files[i].name, blob, &path, err);
-                if (r == -ENOENT) {
-                        if (files[i].optional) {
-                                r = 0;
-                                continue;
-                        }
-                        r = oemkvm_error_set(err, r, "'%s/%s' is missing — not a complete oemkvm dump; run 'sudo oemkvm dump --output %s' on the machine the license belongs to",
-                                             dir, files[i].name, dir);
-                }
-                if (r < 0)
-                        break;
-
-                if (files[i].acpi_signature)
-                        r = oemkvm_acpi_parse(blob->data, blob->len, files[i].acpi_signature, path, err);
-                else
-                        r = oemkvm_smbios_struct_check(blob->data, blob->len, files[i].smbios_type, path, err);
-                if (r < 0)
-                        break;
+                r = oemkvm_ctx_path(ctx, "/sys/firmware/acpi/tables", &dir);
+                if (r >= 0)
+                        r = oemkvm_error_set(err, -ENOENT,
+                                             "'%s' holds neither an MSDM nor a SLIC table — this machine's firmware carries no OEM Windows license",
+                                             dir);
         }
+        if (r >= 0)
+                r = collect_smbios(ctx, &d, err);
         if (r < 0) {
                 oemkvm_dump_clear(&d);
                 return r;
         }
         *ret = d;
         return 0;
+}
+
+/* ---------------------------------------------------------------- loading */
+
+#define DUMP_HINT "run 'sudo oemkvm dump --output %s' on the machine the license belongs to"
+
+static int load_file(int dfd, const char *dir, const struct store_file *f, struct oemkvm_blob *blob,
+                     struct oemkvm_error *err)
+{
+        _cleanup_free_ char *path = path_join(dir, f->name);
+        int r;
+
+        if (!path)
+                return oemkvm_error_set(err, -ENOMEM, "out of memory");
+        r = read_full_file_at(dfd, f->name, path, STORE_FILE_MAX, &blob->data, &blob->len, err);
+        if (r == -ENOENT)
+                return r;               /* the caller knows whether that is fine */
+        if (errno_is_denied(r))
+                return oemkvm_error_set(err, r,
+                                        "cannot read '%s': permission denied — a dump is readable by root and QEMU's group only; run with sudo",
+                                        path);
+        if (r < 0)
+                return r;
+        if (f->acpi_signature)
+                return oemkvm_acpi_parse(blob->data, blob->len, f->acpi_signature, path, err);
+        return oemkvm_smbios_struct_check(blob->data, blob->len, f->smbios_type, path, err);
+}
+
+/* Every file of the set through one directory handle: the license
+ * tables first (one of the two is required), then the SMBIOS structures. */
+static int load_at(int dfd, const char *dir, struct oemkvm_dump *d, struct oemkvm_error *err)
+{
+        for (int pass = 0; pass < 2; pass++) {
+                for (size_t i = 0; i < ARRAY_SIZE(store_files); i++) {
+                        const struct store_file *f = &store_files[i];
+                        int r;
+
+                        if (f->license != (pass == 0))
+                                continue;
+                        r = load_file(dfd, dir, f, dump_blob(d, f), err);
+                        if (r == -ENOENT && f->license)
+                                continue;
+                        if (r == -ENOENT)
+                                return oemkvm_error_set(err, r, "'%s/%s' is missing — not a complete oemkvm dump; " DUMP_HINT,
+                                                        dir, f->name, dir);
+                        if (r < 0)
+                                return r;
+                }
+                if (pass == 0 && !d->msdm.data && !d->slic.data)
+                        return oemkvm_error_set(err, -ENOENT,
+                                                "'%s' holds neither %s nor %s — not a complete oemkvm dump; " DUMP_HINT,
+                                                dir, OEMKVM_STORE_MSDM, OEMKVM_STORE_SLIC, dir);
+        }
+        return 0;
+}
+
+/* Is the directory behind dfd no longer the one at dir (a write swapped
+ * it out, and is taking it down)? */
+static bool dir_replaced(int dfd, const char *dir)
+{
+        struct stat a, b;
+
+        if (fstat(dfd, &a) < 0)
+                return false;
+        return stat(dir, &b) < 0 || a.st_ino != b.st_ino || a.st_dev != b.st_dev;
+}
+
+OEMKVM_EXPORT int oemkvm_dump_load(const char *dir, struct oemkvm_dump *ret, struct oemkvm_error *err)
+{
+        /*
+         * A write that switches the set while we read takes the old one
+         * down, file by file: what we opened may lose files under us.  The
+         * set at dir is always whole, so a set that was replaced while we
+         * read it is read again.
+         */
+        for (unsigned attempt = 0;; attempt++) {
+                _cleanup_close_ int dfd = -EBADF;
+                struct oemkvm_dump d = {};
+                int r;
+
+                dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NONBLOCK);
+                if (dfd < 0) {
+                        r = -errno;
+                        if (r == -ENOENT)
+                                return oemkvm_error_set(err, r, "'%s' is missing — no oemkvm dump there; " DUMP_HINT, dir, dir);
+                        if (r == -ENOTDIR)
+                                return oemkvm_error_set(err, r, "'%s' is not a directory — a dump is a directory written by 'oemkvm dump'", dir);
+                        if (errno_is_denied(r))
+                                return oemkvm_error_set(err, r,
+                                                        "cannot read '%s': permission denied — a dump is readable by root and QEMU's group only; run with sudo",
+                                                        dir);
+                        return oemkvm_error_set(err, r, "cannot open '%s': %s", dir, strerror(-r));
+                }
+                r = load_at(dfd, dir, &d, err);
+                if (attempt < 5 && dir_replaced(dfd, dir)) {
+                        oemkvm_dump_clear(&d);
+                        if (err)
+                                *err = (struct oemkvm_error){};
+                        continue;
+                }
+                if (r < 0) {
+                        oemkvm_dump_clear(&d);
+                        return r;
+                }
+                *ret = d;
+                return 0;
+        }
 }
 
 /* ---------------------------------------------------------------- writing */
@@ -325,10 +406,10 @@ OEMKVM_EXPORT int oemkvm_dump_write(const struct oemkvm_dump *dump, const char *
                 { OEMKVM_STORE_SMBIOS1, &dump->smbios1, "" },
         };
         _cleanup_close_ int dirfd = -EBADF;
-        bool remove_slic = false;
+        bool stale[ARRAY_SIZE(files)] = {};
         int r = 0, changed = 0;
 
-        if (!dump->msdm.data || !dump->smbios0.data || !dump->smbios1.data)
+        if (!dump_complete(dump))
                 return oemkvm_error_set(err, -EINVAL, "refusing to write an incomplete dump to '%s'", dir);
 
         dirfd = open_store_dir(dir, gid, err);
@@ -340,8 +421,8 @@ OEMKVM_EXPORT int oemkvm_dump_write(const struct oemkvm_dump *dump, const char *
                 struct pending *p = &files[i];
 
                 if (!p->blob->data) {
-                        /* Only the SLIC is optional: drop a stale one. */
-                        remove_slic = faccessat(dirfd, p->name, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+                        /* MSDM or SLIC, whichever the firmware lacks: drop a stale one. */
+                        stale[i] = faccessat(dirfd, p->name, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
                         continue;
                 }
                 if (file_is_current(dirfd, p->name, p->blob, gid))
@@ -365,10 +446,12 @@ OEMKVM_EXPORT int oemkvm_dump_write(const struct oemkvm_dump *dump, const char *
                 p->tmp[0] = '\0';
                 changed++;
         }
-        if (remove_slic) {
-                if (unlinkat(dirfd, OEMKVM_STORE_SLIC, 0) < 0 && errno != ENOENT) {
+        for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+                if (!stale[i])
+                        continue;
+                if (unlinkat(dirfd, files[i].name, 0) < 0 && errno != ENOENT) {
                         r = -errno;
-                        return oemkvm_error_set(err, r, "cannot remove the stale '%s/%s': %s", dir, OEMKVM_STORE_SLIC, strerror(-r));
+                        return oemkvm_error_set(err, r, "cannot remove the stale '%s/%s': %s", dir, files[i].name, strerror(-r));
                 }
                 changed++;
         }

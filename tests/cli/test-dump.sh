@@ -1,7 +1,8 @@
 #!/bin/sh
-# oemkvm dump on fixture roots: byte-exact files, atomic and symlink-safe
-# writes, modes and group, and every bad fixture refused with one line and
-# the output directory untouched.
+# oemkvm dump on fixture roots: byte-exact files (vendors' blank placeholder
+# tables too, with a note), atomic and symlink-safe writes, modes and group,
+# and every bad fixture refused with one line and the output directory
+# untouched.
 set -eu
 . "$OEMKVM_SRCDIR/tests/lib/cli.sh"
 
@@ -27,9 +28,19 @@ good_case() {
         [ "$before" = "$(ls -li --time-style=full-iso "$out")" ] || die "$case: second dump touched files"
 }
 
-for case in thinkpad-smbios3 legacy-smbios2-slic type1-nostrings; do
+for case in thinkpad-smbios3 legacy-smbios2-slic type1-nostrings \
+            slic-placeholder msdm-placeholder msdm-zero-slic slic-only; do
         good_case "$case"
 done
+
+# Placeholders are written as they are, with a note saying what they hold.
+run_ok "$OEMKVM" dump --sysroot "$ROOTS/msdm-placeholder" --output "$T/notes"
+grep -qx "note: MSDM: no product key (blank placeholder from the firmware vendor) — Windows Setup will ask for a key" "$T/stdout" ||
+        die "msdm-placeholder: no note: $(cat "$T/stdout")"
+run_ok "$OEMKVM" dump --sysroot "$ROOTS/slic-placeholder" --output "$T/notes"
+grep -q "^note: SLIC: blank placeholder (marker absent)" "$T/stdout" || die "slic-placeholder: no note: $(cat "$T/stdout")"
+[ ! -e "$T/notes/slic.bin" ] || cmp -s "$T/notes/slic.bin" "$ROOTS/slic-placeholder/expected/slic.bin" ||
+        die "the blank SLIC is not byte-exact"
 
 # A SLIC that disappeared from firmware does not linger in the store.
 out=$T/slic-gone
@@ -93,7 +104,7 @@ while read -r case words; do
         run_fail "$OEMKVM" dump --sysroot "$ROOTS/$case" --output "$T/empty-$case"
         [ ! -e "$T/empty-$case" ] || die "$case: output directory was created"
 done <<'CASES'
-no-msdm                 MSDM product
+no-msdm                 neither MSDM SLIC license
 msdm-bad-checksum       MSDM checksum offset
 msdm-truncated          MSDM length
 msdm-wrong-signature    MSDM signature

@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The store: qemu.conf lookups, dump load/write edge cases. */
+/*
+ * The store: qemu.conf lookups; collecting placeholder and SLIC-only
+ * firmware; loading without blocking; dump load/write edge cases.
+ */
 #include <errno.h>
 #include <grp.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "oemkvm.h"
@@ -139,7 +143,7 @@ TEST(dump_load_rejects_bad_file)
         FILE *f;
 
         CHECK_INT(oemkvm_dump_load(dir, &d, &err), -ENOENT);
-        CHECK_CONTAINS(err.message, "msdm.bin' is missing");
+        CHECK_CONTAINS(err.message, "holds neither msdm.bin nor slic.bin — not a complete oemkvm dump");
 
         /* A dump whose MSDM file is garbage is refused, naming the file. */
         snprintf(path, sizeof(path), "%s/msdm.bin", dir);
@@ -151,5 +155,122 @@ TEST(dump_load_rejects_bad_file)
         CHECK(d.msdm.data == NULL);
 }
 
+
+static void collect(const char *rcase, struct oemkvm_dump *d)
+{
+        struct oemkvm_error err = {};
+        struct oemkvm_ctx *ctx = check_fixture_ctx(rcase);
+
+        CHECK_INT(oemkvm_dump_collect(ctx, d, &err), 0);
+        if (err.message[0])
+                fprintf(stderr, "%s: %s\n", rcase, err.message);
+        oemkvm_ctx_free(ctx);
+}
+
+/* The blob equals tests/fixtures/roots/<rcase>/expected/<name>, or is absent with it. */
+static void check_expected(const char *rcase, const char *name, const struct oemkvm_blob *b)
+{
+        char rel[512];
+        struct stat st;
+
+        snprintf(rel, sizeof(rel), "tests/fixtures/roots/%s/expected/%s", rcase, name);
+        if (stat(check_srcpath(rel), &st) < 0) {
+                CHECK(b->data == NULL);
+                return;
+        }
+        {
+                size_t len;
+                uint8_t *want = check_read_file(check_srcpath(rel), &len);
+
+                CHECK_MEM(b->data, b->len, want, len);
+                free(want);
+        }
+}
+
+static void check_dump_is(const char *rcase, const struct oemkvm_dump *d)
+{
+        check_expected(rcase, "msdm.bin", &d->msdm);
+        check_expected(rcase, "slic.bin", &d->slic);
+        check_expected(rcase, "smbios_type_0.bin", &d->smbios0);
+        check_expected(rcase, "smbios_type_1.bin", &d->smbios1);
+}
+
+/* Placeholders are passed on as they are; a SLIC alone is a whole dump. */
+TEST(collect_placeholders_and_slic_only)
+{
+        static const char *const cases[] = { "slic-placeholder", "msdm-placeholder", "msdm-zero-slic", "slic-only" };
+
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                struct oemkvm_dump d = {}, back = {};
+                struct oemkvm_error err = {};
+                char dir[4200];
+
+                collect(cases[i], &d);
+                check_dump_is(cases[i], &d);
+                snprintf(dir, sizeof(dir), "%s/store", check_tmpdir());
+                CHECK(oemkvm_dump_write(&d, dir, (gid_t)-1, &err) > 0);
+                CHECK_INT(oemkvm_dump_load(dir, &back, &err), 0);
+                check_dump_is(cases[i], &back);
+                oemkvm_dump_clear(&back);
+                oemkvm_dump_clear(&d);
+        }
+}
+
+TEST(collect_needs_msdm_or_slic)
+{
+        struct oemkvm_error err = {};
+        struct oemkvm_ctx *ctx = check_fixture_ctx("no-msdm");
+        struct oemkvm_dump d = {};
+
+        CHECK_INT(oemkvm_dump_collect(ctx, &d, &err), -ENOENT);
+        CHECK_CONTAINS(err.message, "no-msdm/sys/firmware/acpi/tables' holds neither an MSDM nor a SLIC table");
+        CHECK_CONTAINS(err.message, "no OEM Windows license");
+        CHECK(d.msdm.data == NULL && d.smbios0.data == NULL);
+        oemkvm_ctx_free(ctx);
+
+        /* A structurally broken SLIC fails the dump even next to a good MSDM. */
+        ctx = check_fixture_ctx("slic-bad-checksum");
+        CHECK_INT(oemkvm_dump_collect(ctx, &d, &err), -EBADMSG);
+        CHECK_CONTAINS(err.message, "SLIC: checksum mismatch");
+        oemkvm_ctx_free(ctx);
+}
+
+static char *sub(const char *dir, const char *name)
+{
+        char *p;
+
+        if (asprintf(&p, "%s/%s", dir, name) < 0)
+                abort();
+        return p;
+}
+
+TEST(load_never_blocks)
+{
+        const char *dir = check_tmpdir();
+        char *fifo = sub(dir, "smbios_type_0.bin"), *msdm = sub(dir, "msdm.bin");
+        struct oemkvm_dump d = {};
+        struct oemkvm_error err = {};
+        size_t len;
+        uint8_t *buf = check_read_file(check_srcpath("tests/fixtures/roots/thinkpad-smbios3/expected/msdm.bin"), &len);
+        FILE *f = fopen(msdm, "we");
+
+        /* A good MSDM next to a FIFO. */
+        CHECK(f && fwrite(buf, 1, len, f) == len);
+        if (f)
+                fclose(f);
+        CHECK_INT(mkfifo(fifo, 0644), 0);
+        alarm(10);
+        CHECK_INT(oemkvm_dump_load(dir, &d, &err), -EINVAL);
+        alarm(0);
+        CHECK_CONTAINS(err.message, fifo);
+        CHECK_CONTAINS(err.message, "a FIFO");
+        CHECK(d.msdm.data == NULL);
+        free(buf);
+        free(msdm);
+        free(fifo);
+}
+
+
 TESTS(T(qemu_group_from_conf), T(qemu_user_from_conf), T(qemu_group_missing), T(qemu_group_default),
-      T(dump_write_refuses_incomplete), T(dump_load_roundtrip), T(dump_load_rejects_bad_file))
+      T(dump_write_refuses_incomplete), T(dump_load_roundtrip), T(dump_load_rejects_bad_file),
+      T(collect_placeholders_and_slic_only), T(collect_needs_msdm_or_slic), T(load_never_blocks))
