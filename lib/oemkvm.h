@@ -233,12 +233,23 @@ int oemkvm_dump_load(const char *dir, struct oemkvm_dump *ret, struct oemkvm_err
 void oemkvm_dump_clear(struct oemkvm_dump *dump);
 
 /*
- * Writes a dump into dir (created 0750 if missing).  Every file is written
- * atomically (temp file in dir, fsync, rename), never through a symlink,
- * mode 0640 with group gid (or unchanged group when gid is (gid_t)-1).
- * A file whose bytes are already right is not rewritten; a stale slic.bin
- * is removed when the dump has none.  On failure nothing in dir changed.
- * Returns the number of files written or removed.
+ * Writes a dump as the store directory dir, all or nothing.  dir must be
+ * missing, an empty directory or an oemkvm store (one this function wrote,
+ * or an older oemkvm's); one everyone may write, one owned by another user
+ * than root or the caller, or one holding anything else is refused, and
+ * left as it was.  The new set is built in a sibling directory that carries
+ * oemkvm's marker, files 0640 group gid (unchanged when gid is (gid_t)-1)
+ * in a directory 0750, synced, and swapped in with one
+ * renameat2(RENAME_EXCHANGE): dir's path never changes and is never a
+ * symlink, and at any moment — after a failure, or a kill at any point —
+ * dir holds the old set or the new one, whole.  The old set is then
+ * removed; what a killed write left beside dir is removed by the next
+ * write (only marked directories holding nothing but oemkvm's names).
+ * When the bytes are already right nothing is written.  Missing parents
+ * are created 0755 whatever the umask; the mode and group of a directory
+ * oemkvm did not create are never changed.  Temp names do not depend on
+ * getrandom().  Writers of one store wait for each other (at most 10 s).
+ * Returns the number of files that changed.
  */
 int oemkvm_dump_write(const struct oemkvm_dump *dump, const char *dir, gid_t gid,
                       struct oemkvm_error *err);

@@ -1,22 +1,47 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The store: the host's license data as QEMU reads it (one file per ACPI
- * table or SMBIOS structure).  Collecting validates everything before a
- * single byte is written; writing replaces files atomically and only when
- * their bytes changed, so a good dump survives any failure.  Reading opens
- * the directory once and every file through that handle (openat), without
- * blocking: a FIFO in the store is refused, not waited on.
+ * The store: the host's license data as QEMU reads it, one file per ACPI
+ * table or SMBIOS structure, in a directory oemkvm creates and marks as its
+ * own.  Collecting validates everything before a byte is written.
+ *
+ * Writing never changes a file in place.  A complete new set is built in a
+ * sibling directory (.<name>.oemkvm-…), synced, and swapped in with one
+ * renameat2(RENAME_EXCHANGE); the old set, now under the sibling's name, is
+ * removed.  The path QEMU opens (<dir>/msdm.bin) never changes and never
+ * goes through a symlink (AppArmor checks the resolved path), and whoever
+ * resolves it finds the old set or the new one, never a mix.  A failure or
+ * a kill at any point leaves one consistent set; the next write removes the
+ * sibling a killed one left behind — only directories that carry oemkvm's
+ * marker and hold nothing but oemkvm's own names.
+ *
+ * Reading opens the directory once and every file through that handle
+ * (openat), without blocking: a FIFO in the store is refused, not waited on.
  */
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "util/util.h"
 
 /* Firmware tables are small; anything larger is not what we think it is. */
 #define STORE_FILE_MAX (1024 * 1024)
+
+/* Written first into every set oemkvm builds: what makes a directory ours. */
+#define STORE_MARKER ".oemkvm-store"
+#define STORE_MARKER_TEXT \
+        "This directory is an oemkvm license store, written by 'oemkvm dump'.\n" \
+        "It is replaced as a whole whenever the firmware's tables change: keep nothing else in it.\n"
+/* Siblings being built or taken down: .<name>.oemkvm-<pid>.<n>.<hex> */
+#define SIBLING_TAG ".oemkvm-"
+
+/* How long a write waits for another one on the same store (the hook of a
+ * second domain starting, the watcher) before it gives up. */
+#define LOCK_WAIT_MS 10000
 
 static const struct store_file {
         const char *name;
@@ -34,6 +59,11 @@ static const struct store_file {
 static struct oemkvm_blob *dump_blob(struct oemkvm_dump *d, const struct store_file *f)
 {
         return (struct oemkvm_blob *)((char *)d + f->offset);
+}
+
+static const struct oemkvm_blob *dump_blob_const(const struct oemkvm_dump *d, const struct store_file *f)
+{
+        return (const struct oemkvm_blob *)((const char *)d + f->offset);
 }
 
 static int blob_copy(struct oemkvm_blob *dst, const uint8_t *data, size_t len)
@@ -260,34 +290,6 @@ OEMKVM_EXPORT int oemkvm_dump_load(const char *dir, struct oemkvm_dump *ret, str
 
 /* ---------------------------------------------------------------- writing */
 
-struct pending {
-        const char *name;
-        const struct oemkvm_blob *blob;
-        char tmp[64];                   /* temp name in dir, "" when none */
-};
-
-/* Does dirfd/name already hold exactly these bytes with the right owner and mode? */
-static bool file_is_current(int dirfd, const char *name, const struct oemkvm_blob *blob, gid_t gid)
-{
-        _cleanup_close_ int fd = -EBADF;
-        _cleanup_free_ uint8_t *buf = NULL;
-        struct stat st;
-        ssize_t n;
-
-        fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
-        if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
-                return false;
-        if ((st.st_mode & 07777) != 0640 || (gid != (gid_t)-1 && st.st_gid != gid))
-                return false;
-        if ((size_t)st.st_size != blob->len)
-                return false;
-        buf = malloc(blob->len + 1);
-        if (!buf)
-                return false;
-        n = read(fd, buf, blob->len + 1);
-        return n == (ssize_t)blob->len && memcmp(buf, blob->data, blob->len) == 0;
-}
-
 static int write_all(int fd, const uint8_t *p, size_t len)
 {
         while (len > 0) {
@@ -304,166 +306,492 @@ static int write_all(int fd, const uint8_t *p, size_t len)
         return 0;
 }
 
-/* Writes a complete, synced temp file next to the target; fills p->tmp. */
-static int write_temp(int dirfd, const char *dir, struct pending *p, gid_t gid,
-                      struct oemkvm_error *err)
+static bool is_store_name(const char *name)
+{
+        for (size_t i = 0; i < ARRAY_SIZE(store_files); i++)
+                if (!strcmp(name, store_files[i].name))
+                        return true;
+        return false;
+}
+
+/* ".msdm.bin.1a2b3c4d": a temp file of the writer before this one, which
+ * replaced the files one by one (and left these behind when killed). */
+static bool is_legacy_temp_name(const char *name)
+{
+        size_t n = strlen(name);
+
+        if (n < 11 || name[0] != '.' || name[n - 9] != '.')
+                return false;
+        for (size_t i = n - 8; i < n; i++)
+                if (!strchr("0123456789abcdef", name[i]))
+                        return false;
+        for (size_t i = 0; i < ARRAY_SIZE(store_files); i++)
+                if (strlen(store_files[i].name) == n - 10 && !strncmp(name + 1, store_files[i].name, n - 10))
+                        return true;
+        return false;
+}
+
+/*
+ * The entries of the directory dfd, one call of fn each (not . and ..);
+ * stops at the first negative return.
+ */
+static int dir_each(int dfd, int (*fn)(int dfd, const char *name, void *userdata), void *userdata)
+{
+        int fd = fcntl(dfd, F_DUPFD_CLOEXEC, 3);
+        struct dirent *de;
+        DIR *d;
+        int r = 0;
+
+        if (fd < 0)
+                return -errno;
+        d = fdopendir(fd);
+        if (!d) {
+                r = -errno;
+                close(fd);
+                return r;
+        }
+        rewinddir(d);
+        while (r >= 0) {
+                errno = 0;
+                de = readdir(d);
+                if (!de) {
+                        r = errno ? -errno : 0;
+                        break;
+                }
+                if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+                        continue;
+                r = fn(dfd, de->d_name, userdata);
+        }
+        closedir(d);
+        return r;
+}
+
+/* What an existing output directory holds. */
+struct dir_survey {
+        bool marker;
+        bool data;                      /* a store file or a legacy temp file */
+        bool legacy_temp;               /* a temp file of the per-file writer */
+        char foreign[256];              /* the first entry that is none of oemkvm's */
+};
+
+static int survey_one(int dfd, const char *name, void *userdata)
+{
+        struct dir_survey *s = userdata;
+        struct stat st;
+
+        if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                return errno == ENOENT ? 0 : -errno;
+        /* Our names hold files; a directory by one of them is someone's. */
+        if (!S_ISDIR(st.st_mode)) {
+                if (!strcmp(name, STORE_MARKER)) {
+                        s->marker = true;
+                        return 0;
+                }
+                if (is_store_name(name) || is_legacy_temp_name(name)) {
+                        s->data = true;
+                        s->legacy_temp = s->legacy_temp || is_legacy_temp_name(name);
+                        return 0;
+                }
+        }
+        if (!s->foreign[0])
+                snprintf(s->foreign, sizeof(s->foreign), "%s", name);
+        return 0;
+}
+
+static int unlink_ours(int dfd, const char *name, void *userdata)
+{
+        (void)userdata;
+        if (strcmp(name, STORE_MARKER) != 0 && unlinkat(dfd, name, 0) < 0 && errno != ENOENT)
+                return -errno;
+        return 0;
+}
+
+/*
+ * Takes down the set `name` in the directory pfd: its files, then the
+ * marker, then the directory.  Only a directory that holds nothing but
+ * oemkvm's names is touched, and its files only when it carries the
+ * marker (which is written first and removed last), so an interrupted
+ * removal is finished next time and a user's file is never removed.
+ */
+static int set_remove(int pfd, const char *name)
+{
+        _cleanup_close_ int dfd = -EBADF;
+        struct dir_survey s = {};
+        int r;
+
+        dfd = openat(pfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+        if (dfd < 0)
+                return errno == ENOENT ? 0 : -errno;
+        r = dir_each(dfd, survey_one, &s);
+        if (r < 0)
+                return r;
+        if (s.foreign[0] || (s.data && !s.marker))
+                return -ENOTEMPTY;
+        r = dir_each(dfd, unlink_ours, NULL);
+        if (r < 0)
+                return r;
+        if (s.marker && unlinkat(dfd, STORE_MARKER, 0) < 0 && errno != ENOENT)
+                return -errno;
+        if (unlinkat(pfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+                return -errno;
+        return 0;
+}
+
+static bool is_sibling_of(const char *name, const char *base)
+{
+        size_t n = strlen(base);
+
+        return name[0] == '.' && !strncmp(name + 1, base, n) &&
+               !strncmp(name + 1 + n, SIBLING_TAG, strlen(SIBLING_TAG));
+}
+
+static int leftover_remove(int pfd, const char *name, void *userdata)
+{
+        const char *base = userdata;
+
+        /* What cannot be removed is not ours to judge: it stays. */
+        if (is_sibling_of(name, base))
+                (void)set_remove(pfd, name);
+        return 0;
+}
+
+/* A fresh sibling name: unique per process without help from getrandom(),
+ * unpredictable when getrandom() works. */
+static void sibling_name(char *buf, size_t size, const char *base, unsigned n)
+{
+        uint32_t rnd = 0;
+
+        if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) != (ssize_t)sizeof(rnd)) {
+                struct timespec ts = {};
+
+                clock_gettime(CLOCK_MONOTONIC, &ts);
+                rnd = (uint32_t)ts.tv_nsec;
+        }
+        snprintf(buf, size, ".%s%s%ld.%u.%08x", base, SIBLING_TAG, (long)getpid(), n, rnd);
+}
+
+/* Creates a file of the new set, complete and synced, 0640 group gid. */
+static int set_file_write(int tfd, const char *name, const uint8_t *data, size_t len, gid_t gid)
 {
         _cleanup_close_ int fd = -EBADF;
         int r;
 
-        for (unsigned attempt = 0;; attempt++) {
-                uint32_t rnd = attempt;
-
-                /* Unpredictable names: the directory may be shared with QEMU's group. */
-                (void)getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK);
-                rnd ^= attempt;
-
-                snprintf(p->tmp, sizeof(p->tmp), ".%s.%08x", p->name, rnd);
-                fd = openat(dirfd, p->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-                if (fd >= 0)
-                        break;
-                if (errno != EEXIST || attempt > 100) {
-                        r = -errno;
-                        p->tmp[0] = '\0';
-                        return oemkvm_error_set(err, r, "cannot create a temporary file in '%s': %s", dir, strerror(-r));
-                }
-        }
-
-        r = write_all(fd, p->blob->data, p->blob->len);
+        fd = openat(tfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd < 0)
+                return -errno;
+        r = write_all(fd, data, len);
         if (r >= 0 && gid != (gid_t)-1 && fchown(fd, (uid_t)-1, gid) < 0)
                 r = -errno;
         if (r >= 0 && fchmod(fd, 0640) < 0)
                 r = -errno;
         if (r >= 0 && fsync(fd) < 0)
                 r = -errno;
+        if (r >= 0 && close(TAKE_FD(fd)) < 0)
+                r = -errno;
+        return r;
+}
+
+/* Builds the whole new set in the sibling directory tfd. */
+static int set_build(int tfd, const struct oemkvm_dump *dump, gid_t gid)
+{
+        int r;
+
+        /* The marker first: whatever is in here from now on may be removed. */
+        r = set_file_write(tfd, STORE_MARKER, (const uint8_t *)STORE_MARKER_TEXT,
+                           strlen(STORE_MARKER_TEXT), gid);
+        for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(store_files); i++) {
+                const struct oemkvm_blob *b = dump_blob_const(dump, &store_files[i]);
+
+                if (b->data)
+                        r = set_file_write(tfd, store_files[i].name, b->data, b->len, gid);
+        }
+        if (r >= 0 && gid != (gid_t)-1 && fchown(tfd, (uid_t)-1, gid) < 0)
+                r = -errno;
+        if (r >= 0 && fchmod(tfd, 0750) < 0)
+                r = -errno;
+        if (r >= 0 && fsync(tfd) < 0)
+                r = -errno;
+        return r;
+}
+
+/* Does dfd/name hold exactly blob (absent when blob has no data), 0640, group gid? */
+static bool file_is_current(int dfd, const char *name, const struct oemkvm_blob *blob, gid_t gid)
+{
+        _cleanup_free_ uint8_t *buf = NULL;
+        struct stat st;
+        size_t len;
+
+        if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                return errno == ENOENT && !blob->data;
+        if (!blob->data || !S_ISREG(st.st_mode) || (st.st_mode & 07777) != 0640 ||
+            (gid != (gid_t)-1 && st.st_gid != gid) || (size_t)st.st_size != blob->len)
+                return false;
+        if (read_full_file_at(dfd, name, name, STORE_FILE_MAX, &buf, &len, NULL) < 0)
+                return false;
+        return len == blob->len && memcmp(buf, blob->data, len) == 0;
+}
+
+/* What is where the store goes. */
+enum existing {
+        EXISTING_NONE,
+        EXISTING_EMPTY,                 /* an empty directory: replaced */
+        EXISTING_STORE,                 /* a set oemkvm wrote and marked */
+        EXISTING_LEGACY,                /* a store of the per-file writer: no marker */
+};
+
+static int existing_check(int pfd, const char *base, const char *dir, enum existing *ret,
+                          int *ret_fd, struct oemkvm_error *err)
+{
+        _cleanup_close_ int dfd = -EBADF;
+        struct dir_survey s = {};
+        struct stat st;
+        int r;
+
+        if (fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+                r = -errno;
+                if (r != -ENOENT)
+                        return oemkvm_error_set(err, r, "cannot stat '%s': %s", dir, strerror(-r));
+                *ret = EXISTING_NONE;
+                return 0;
+        }
+        if (S_ISLNK(st.st_mode) || !S_ISDIR(st.st_mode))
+                return oemkvm_error_set(err, S_ISLNK(st.st_mode) ? -ELOOP : -ENOTDIR,
+                                        "refusing to write the store into '%s': it is %s — give a directory that is empty, missing or an oemkvm store",
+                                        dir, file_type_name(st.st_mode));
+        dfd = openat(pfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+        if (dfd < 0) {
+                r = -errno;
+                return oemkvm_error_set(err, r, "cannot open '%s': %s", dir, strerror(-r));
+        }
+        if (fstat(dfd, &st) < 0)
+                return oemkvm_error_set(err, -errno, "cannot stat '%s'", dir);
+        /* Whoever else can write there could swap the files under QEMU. */
+        if (st.st_mode & S_IWOTH)
+                return oemkvm_error_set(err, -EPERM,
+                                        "refusing to write the store into '%s': everyone may write there (mode %04o), so its files could be swapped under QEMU — give a directory that is empty, missing or an oemkvm store",
+                                        dir, (unsigned)(st.st_mode & 07777));
+        if (st.st_uid != 0 && st.st_uid != geteuid())
+                return oemkvm_error_set(err, -EPERM,
+                                        "refusing to write the store into '%s': it belongs to another user (uid %u) — give a directory that is empty, missing or an oemkvm store",
+                                        dir, (unsigned)st.st_uid);
+        r = dir_each(dfd, survey_one, &s);
         if (r < 0)
-                return oemkvm_error_set(err, r, "cannot write '%s/%s': %s", dir, p->name, strerror(-r));
+                return oemkvm_error_set(err, r, "cannot list '%s': %s", dir, strerror(-r));
+        if (s.foreign[0])
+                return oemkvm_error_set(err, -ENOTEMPTY,
+                                        "refusing to write the store into '%s': it holds '%s', which is not part of an oemkvm store — give a directory that is empty, missing or an oemkvm store",
+                                        dir, s.foreign);
+        *ret = s.marker ? EXISTING_STORE : s.data ? EXISTING_LEGACY : EXISTING_EMPTY;
+        *ret_fd = TAKE_FD(dfd);
         return 0;
 }
 
-static int mkdir_parents(const char *dir)
+/* How many files of the set differ between dfd and dump (all when there is no set). */
+static int files_changed(int dfd, const struct oemkvm_dump *dump, gid_t gid)
+{
+        int n = 0;
+
+        for (size_t i = 0; i < ARRAY_SIZE(store_files); i++) {
+                const struct oemkvm_blob *b = dump_blob_const(dump, &store_files[i]);
+
+                if (dfd < 0 ? b->data != NULL : !file_is_current(dfd, store_files[i].name, b, gid))
+                        n++;
+        }
+        return n;
+}
+
+/* Only the directory's own mode or group is off: ours, so fixed in place. */
+static int store_dir_fix(int dfd, const char *dir, gid_t gid, struct oemkvm_error *err)
+{
+        struct stat st;
+        int r;
+
+        if (fstat(dfd, &st) < 0)
+                return oemkvm_error_set(err, -errno, "cannot stat '%s'", dir);
+        if (gid != (gid_t)-1 && st.st_gid != gid && fchown(dfd, (uid_t)-1, gid) < 0) {
+                r = -errno;
+                return oemkvm_error_set(err, r, "cannot give '%s' to the QEMU group: %s", dir, strerror(-r));
+        }
+        if ((st.st_mode & 07777) != 0750 && fchmod(dfd, 0750) < 0) {
+                r = -errno;
+                return oemkvm_error_set(err, r, "cannot make '%s' mode 0750: %s", dir, strerror(-r));
+        }
+        return 0;
+}
+
+/*
+ * Creates the missing parents of dir, each 0755 whatever the umask: QEMU
+ * must be able to enter them.  Existing ones are left as they are.
+ */
+static int parents_create(const char *dir, struct oemkvm_error *err)
 {
         _cleanup_free_ char *copy = strdup(dir);
 
         if (!copy)
-                return -ENOMEM;
-        for (char *s = copy + 1; *s; s++) {
-                if (*s != '/')
-                        continue;
+                return oemkvm_error_set(err, -ENOMEM, "out of memory");
+        for (char *s = strchr(copy + 1, '/'); s; s = strchr(s + 1, '/')) {
+                _cleanup_close_ int fd = -EBADF;
+                int r;
+
                 *s = '\0';
-                if (mkdir(copy, 0755) < 0 && errno != EEXIST)
-                        return -errno;
+                if (mkdir(copy, 0755) < 0) {
+                        r = -errno;
+                        *s = '/';
+                        if (r == -EEXIST)
+                                continue;
+                        return oemkvm_error_set(err, r, "cannot create '%.*s': %s", (int)(s - copy), copy, strerror(-r));
+                }
+                fd = open(copy, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (fd < 0 || fchmod(fd, 0755) < 0) {
+                        r = -errno;
+                        return oemkvm_error_set(err, r, "cannot make '%s' mode 0755: %s", copy, strerror(-r));
+                }
                 *s = '/';
         }
         return 0;
 }
 
-/* Opens dir (creating it 0750), refusing a symlink, and fixes its mode and group. */
-static int open_store_dir(const char *dir, gid_t gid, struct oemkvm_error *err)
+/* The one writer per parent directory at a time; bounded, never a hang. */
+static int parent_lock(int pfd, const char *parent, struct oemkvm_error *err)
 {
-        _cleanup_close_ int fd = -EBADF;
-        struct stat st;
+        for (int waited = 0;; waited += 20) {
+                if (flock(pfd, LOCK_EX | LOCK_NB) == 0)
+                        return 0;
+                if (errno != EWOULDBLOCK && errno != EINTR)
+                        return oemkvm_error_set(err, -errno, "cannot lock '%s': %s", parent, strerror(errno));
+                if (waited >= LOCK_WAIT_MS)
+                        return oemkvm_error_set(err, -EBUSY,
+                                                "another oemkvm has been writing a store in '%s' for %d seconds — try again once it is done",
+                                                parent, LOCK_WAIT_MS / 1000);
+                nanosleep(&(struct timespec){ .tv_nsec = 20 * 1000 * 1000 }, NULL);
+        }
+}
+
+/* The new set, built beside the old one and swapped in. */
+static int set_switch(int pfd, const char *base, const char *dir, enum existing existing,
+                      const struct oemkvm_dump *dump, gid_t gid, struct oemkvm_error *err)
+{
+        _cleanup_close_ int tfd = -EBADF;
+        char tmp[NAME_MAX + 1];
         int r;
 
-        if (dir[0] != '/')
-                return oemkvm_error_set(err, -EINVAL, "store directory '%s' is not an absolute path", dir);
+        for (unsigned n = 0;; n++) {
+                sibling_name(tmp, sizeof(tmp), base, n);
+                if (mkdirat(pfd, tmp, 0700) == 0)
+                        break;
+                r = -errno;
+                if (r != -EEXIST || n >= 100)
+                        return oemkvm_error_set(err, r, "cannot create a directory beside '%s': %s", dir, strerror(-r));
+        }
+        tfd = openat(pfd, tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (tfd < 0) {
+                r = -errno;
+                (void)unlinkat(pfd, tmp, AT_REMOVEDIR);
+                return oemkvm_error_set(err, r, "cannot open the directory made beside '%s': %s", dir, strerror(-r));
+        }
+        r = set_build(tfd, dump, gid);
+        if (r < 0) {
+                (void)set_remove(pfd, tmp);
+                return oemkvm_error_set(err, r, "cannot write the new store beside '%s': %s", dir, strerror(-r));
+        }
 
-        r = mkdir_parents(dir);
+        if (existing == EXISTING_NONE)
+                r = renameat2(pfd, tmp, pfd, base, RENAME_NOREPLACE);
+        else
+                r = renameat2(pfd, tmp, pfd, base, RENAME_EXCHANGE);
+        if (r < 0) {
+                r = -errno;
+                (void)set_remove(pfd, tmp);
+                if (r == -EINVAL)
+                        return oemkvm_error_set(err, r,
+                                                "cannot switch the store in '%s': its file system cannot exchange two directories atomically (renameat2 RENAME_EXCHANGE) — put the store on a local file system",
+                                                dir);
+                return oemkvm_error_set(err, r, "cannot switch the store in '%s': %s", dir, strerror(-r));
+        }
+
+        /* The switch is done; the old set (if any) now lives under tmp. */
+        r = fsync(pfd) < 0 ? -errno : 0;
+        (void)set_remove(pfd, tmp);
         if (r < 0)
-                return oemkvm_error_set(err, r, "cannot create the parents of '%s': %s", dir, strerror(-r));
-        if (mkdir(dir, 0750) < 0 && errno != EEXIST) {
-                r = -errno;
-                return oemkvm_error_set(err, r, "cannot create '%s': %s", dir, strerror(-r));
-        }
-
-        fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-        if (fd < 0) {
-                r = -errno;
-                if (r == -ELOOP || r == -ENOTDIR)
-                        return oemkvm_error_set(err, r, "refusing to write into '%s': it is a symbolic link or not a directory", dir);
-                return oemkvm_error_set(err, r, "cannot open '%s': %s", dir, strerror(-r));
-        }
-        if (fstat(fd, &st) < 0)
-                return oemkvm_error_set(err, -errno, "cannot stat '%s'", dir);
-        if (gid != (gid_t)-1 && st.st_gid != gid && fchown(fd, (uid_t)-1, gid) < 0) {
-                r = -errno;
-                return oemkvm_error_set(err, r, "cannot give '%s' to the QEMU group: %s", dir, strerror(-r));
-        }
-        if ((st.st_mode & 07777) != 0750 && fchmod(fd, 0750) < 0) {
-                r = -errno;
-                return oemkvm_error_set(err, r, "cannot make '%s' mode 0750: %s", dir, strerror(-r));
-        }
-        return TAKE_FD(fd);
+                return oemkvm_error_set(err, r, "the store in '%s' was switched but cannot be synced to disk: %s",
+                                        dir, strerror(-r));
+        return 0;
 }
 
 OEMKVM_EXPORT int oemkvm_dump_write(const struct oemkvm_dump *dump, const char *dir, gid_t gid,
                                     struct oemkvm_error *err)
 {
-        struct pending files[] = {
-                { OEMKVM_STORE_MSDM,    &dump->msdm,    "" },
-                { OEMKVM_STORE_SLIC,    &dump->slic,    "" },
-                { OEMKVM_STORE_SMBIOS0, &dump->smbios0, "" },
-                { OEMKVM_STORE_SMBIOS1, &dump->smbios1, "" },
-        };
-        _cleanup_close_ int dirfd = -EBADF;
-        bool stale[ARRAY_SIZE(files)] = {};
-        int r = 0, changed = 0;
+        _cleanup_free_ char *copy = NULL;
+        _cleanup_close_ int pfd = -EBADF, sfd = -EBADF;
+        enum existing existing = EXISTING_NONE;
+        char *base;
+        const char *parent;
+        struct stat st;
+        size_t n;
+        int r, changed;
 
         if (!dump_complete(dump))
                 return oemkvm_error_set(err, -EINVAL, "refusing to write an incomplete dump to '%s'", dir);
+        if (dir[0] != '/')
+                return oemkvm_error_set(err, -EINVAL, "store directory '%s' is not an absolute path", dir);
 
-        dirfd = open_store_dir(dir, gid, err);
-        if (dirfd < 0)
-                return dirfd;
+        copy = strdup(dir);
+        if (!copy)
+                return oemkvm_error_set(err, -ENOMEM, "out of memory");
+        for (n = strlen(copy); n > 1 && copy[n - 1] == '/'; n--)
+                copy[n - 1] = '\0';
+        base = strrchr(copy, '/') + 1;
+        if (!*base || !strcmp(base, ".") || !strcmp(base, ".."))
+                return oemkvm_error_set(err, -EINVAL, "store directory '%s' names no directory of its own", dir);
 
-        /* Every temp file complete and synced before the first rename. */
-        for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
-                struct pending *p = &files[i];
-
-                if (!p->blob->data) {
-                        /* MSDM or SLIC, whichever the firmware lacks: drop a stale one. */
-                        stale[i] = faccessat(dirfd, p->name, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
-                        continue;
-                }
-                if (file_is_current(dirfd, p->name, p->blob, gid))
-                        continue;
-                r = write_temp(dirfd, dir, p, gid, err);
+        parent = base == copy + 1 ? "/" : copy;
+        base[-1] = '\0';
+        pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (pfd < 0 && errno == ENOENT) {
+                base[-1] = '/';
+                r = parents_create(copy, err);
                 if (r < 0)
-                        goto rollback;
+                        return r;
+                base[-1] = '\0';
+                pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         }
-
-        for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
-                struct pending *p = &files[i];
-
-                if (!p->tmp[0])
-                        continue;
-                /* renameat replaces a symlink itself, never its target. */
-                if (renameat(dirfd, p->tmp, dirfd, p->name) < 0) {
-                        r = -errno;
-                        oemkvm_error_set(err, r, "cannot replace '%s/%s': %s", dir, p->name, strerror(-r));
-                        goto rollback;
-                }
-                p->tmp[0] = '\0';
-                changed++;
-        }
-        for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
-                if (!stale[i])
-                        continue;
-                if (unlinkat(dirfd, files[i].name, 0) < 0 && errno != ENOENT) {
-                        r = -errno;
-                        return oemkvm_error_set(err, r, "cannot remove the stale '%s/%s': %s", dir, files[i].name, strerror(-r));
-                }
-                changed++;
-        }
-        if (changed > 0 && fsync(dirfd) < 0) {
+        base[-1] = '/';
+        if (pfd < 0) {
                 r = -errno;
-                return oemkvm_error_set(err, r, "cannot sync '%s': %s", dir, strerror(-r));
+                return oemkvm_error_set(err, r, "cannot open the directory above '%s': %s", copy, strerror(-r));
         }
-        return changed;
+        if (fstat(pfd, &st) < 0)
+                return oemkvm_error_set(err, -errno, "cannot stat the directory above '%s'", copy);
+        if ((st.st_mode & S_IWOTH) && !(st.st_mode & S_ISVTX))
+                return oemkvm_error_set(err, -EPERM,
+                                        "refusing to write the store into '%s': everyone may rename entries of the directory above it (mode %04o), so the store could be swapped under QEMU",
+                                        copy, (unsigned)(st.st_mode & 07777));
 
-rollback:
-        for (size_t i = 0; i < ARRAY_SIZE(files); i++)
-                if (files[i].tmp[0])
-                        (void)unlinkat(dirfd, files[i].tmp, 0);
-        return r;
+        r = parent_lock(pfd, copy, err);
+        if (r < 0)
+                return r;
+        (void)dir_each(pfd, leftover_remove, (void *)base);
+
+        r = existing_check(pfd, base, copy, &existing, &sfd, err);
+        if (r < 0)
+                return r;
+        changed = files_changed(sfd, dump, gid);
+        if (existing == EXISTING_STORE && changed == 0) {
+                struct dir_survey s = {};
+
+                /* Current, unless a file of oemkvm's past lies about in it. */
+                if (dir_each(sfd, survey_one, &s) >= 0 && !s.legacy_temp)
+                        return store_dir_fix(sfd, copy, gid, err);
+        }
+
+        if (existing == EXISTING_LEGACY) {
+                /* Adopted: marked before it is swapped out, so what a kill
+                 * leaves of it is recognised and removed next time. */
+                r = set_file_write(sfd, STORE_MARKER, (const uint8_t *)STORE_MARKER_TEXT,
+                                   strlen(STORE_MARKER_TEXT), gid);
+                if (r < 0 && r != -EEXIST)
+                        return oemkvm_error_set(err, r, "cannot mark '%s' as an oemkvm store: %s", copy, strerror(-r));
+        }
+        r = set_switch(pfd, base, copy, existing, dump, gid, err);
+        return r < 0 ? r : changed;
 }

@@ -1,8 +1,9 @@
 #!/bin/sh
 # oemkvm dump on fixture roots: byte-exact files (vendors' blank placeholder
-# tables too, with a note), atomic and symlink-safe writes, modes and group,
-# and every bad fixture refused with one line and the output directory
-# untouched.
+# tables too, with a note), a set switched as a whole and never through a
+# symlink, modes and group, an output directory that is not a store refused
+# and left alone, parents QEMU can enter whatever the umask, and every bad
+# fixture refused with one line and the output directory untouched.
 set -eu
 . "$OEMKVM_SRCDIR/tests/lib/cli.sh"
 
@@ -64,6 +65,34 @@ expect_one_line "symbolic link"
 
 run_fail "$OEMKVM" dump --sysroot "$ROOTS/thinkpad-smbios3" --output relative/dir
 expect_one_line "absolute path"
+
+# `--output /tmp` and friends: what is not missing, empty or a store is
+# refused with one line, and its mode, group and files stay as they were.
+refused_untouched() {
+        dir=$1 word=$2
+        before=$(stat -c '%i %a %U %G' "$dir"; ls -A "$dir")
+        run_fail "$OEMKVM" dump --sysroot "$ROOTS/thinkpad-smbios3" --output "$dir"
+        expect_one_line "$word"
+        [ "$before" = "$(stat -c '%i %a %U %G' "$dir"; ls -A "$dir")" ] || die "a refused dump changed '$dir'"
+}
+mkdir "$T/tmpdir" && chmod 1777 "$T/tmpdir"
+refused_untouched "$T/tmpdir" "everyone may write there"
+mkdir "$T/home" && echo mine >"$T/home/thesis.tex"
+refused_untouched "$T/home" "holds 'thesis.tex', which is not part of an oemkvm store"
+mkdir "$T/other" && chown nobody "$T/other"
+refused_untouched "$T/other" "belongs to another user"
+
+# An empty directory becomes the store; missing parents are created so
+# QEMU can enter them, whatever the umask.
+mkdir -m 0700 "$T/empty"
+run_ok "$OEMKVM" dump --sysroot "$ROOTS/thinkpad-smbios3" --output "$T/empty"
+[ "$(stat -c %a "$T/empty")" = 750 ] || die "the store that replaced an empty directory is not 0750"
+(umask 077 && "$OEMKVM" dump --sysroot "$ROOTS/thinkpad-smbios3" --output "$T/p1/p2/store" >/dev/null) ||
+        die "dump into new parents failed"
+for d in "$T/p1" "$T/p1/p2"; do
+        [ "$(stat -c %a "$d")" = 755 ] || die "'$d' was created $(stat -c %a "$d") under umask 077, want 755"
+done
+[ "$(ls -A "$T/p1/p2")" = store ] || die "something was left beside the store: $(ls -A "$T/p1/p2")"
 
 # The group QEMU runs under comes from the sysroot's qemu.conf.
 if [ "$(id -u)" = 0 ]; then

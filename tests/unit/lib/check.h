@@ -96,5 +96,7 @@ uint8_t *check_read_file(const char *path, size_t *ret_len);
 struct oemkvm_ctx *check_fixture_ctx(const char *name);
 /* A new empty directory under $TMPDIR, removed at exit. */
 const char *check_tmpdir(void);
+/* The same under base (NULL: $TMPDIR). */
+const char *check_tmpdir_on(const char *base);
 
 #endif
