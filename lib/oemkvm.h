@@ -265,6 +265,14 @@ int oemkvm_qemu_group(const struct oemkvm_ctx *ctx, gid_t *ret_gid, char **ret_n
 int oemkvm_qemu_user(const struct oemkvm_ctx *ctx, uid_t *ret_uid, char **ret_name,
                      struct oemkvm_error *err);
 
+/*
+ * Collects the firmware's tables (ctx's sysroot) and writes them as ctx's
+ * store with oemkvm_dump_write — given to QEMU's group when the caller is
+ * root — as the hook does at every start.  A current store is not touched.
+ * Returns what oemkvm_dump_write returns.
+ */
+int oemkvm_store_refresh(const struct oemkvm_ctx *ctx, struct oemkvm_error *err);
+
 /* ---------------------------------------------------------------- patch */
 
 /*
@@ -301,8 +309,11 @@ struct oemkvm_patch_result {
  * patched again comes back byte-identical.  CHANGED is a semantic verdict:
  * a definition libvirt re-serialised after a define is recognised as
  * unchanged.  Uses ctx's store directory for `<oemkvm:license/>` without
- * source=.  Malformed XML or a conflict is an error with a one-line message
- * saying what to change.
+ * source=; the dump it names (store or source=) is loaded and validated as
+ * oemkvm_dump_load does.  -ENODATA when the tag uses the store and the
+ * store holds no complete dump (oemkvm_store_refresh makes one).
+ * Malformed XML or a conflict is an error with a one-line message saying
+ * what to change.
  */
 int oemkvm_patch(const struct oemkvm_ctx *ctx, const char *xml, size_t len,
                  struct oemkvm_patch_result *ret, struct oemkvm_error *err);

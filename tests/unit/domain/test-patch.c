@@ -3,7 +3,9 @@
  * The patch engine against golden files: tests/patch/<case>/in.xml gives
  * out.xml, or error.txt for a refused definition.  "@STORE@" in them stands
  * for the test's dump directory (copies of a fixture's expected dump, with
- * a saved SLIC-carrying dump in @STORE@/saved).  OEMKVM_REGENERATE=1
+ * a saved SLIC-carrying dump in @STORE@/saved, a SLIC-only one in
+ * @STORE@/slic-only, and broken ones: @STORE@/zeroed holds an msdm.bin of
+ * zeros, @STORE@/oversized a 100 kB one).  OEMKVM_REGENERATE=1
  * rewrites the expected files.  Over every case it also checks the
  * properties: output patched again comes back byte-identical, and removing
  * the tag reverts to what the untagged input patches to.
@@ -12,6 +14,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "oemkvm.h"
@@ -44,18 +47,45 @@ static void copy_dump(const char *fixture, const char *to)
         }
 }
 
+/* A copy of a fixture's dump in store/name; msdm.bin replaced by len bytes
+ * (the real MSDM, then zeros) when len is not 0. */
+static void setup_dump(const char *name, const char *fixture, size_t msdm_len)
+{
+        char dir[4200], path[4300];
+
+        snprintf(dir, sizeof(dir), "%s/%s", store, name);
+        if (mkdir(dir, 0755) < 0)
+                abort();
+        copy_dump(fixture, dir);
+        if (msdm_len) {
+                size_t len;
+                uint8_t *real = check_read_file(check_srcpath("tests/fixtures/roots/thinkpad-smbios3/expected/msdm.bin"), &len);
+                uint8_t *buf = calloc(1, msdm_len);
+                FILE *f;
+
+                snprintf(path, sizeof(path), "%s/msdm.bin", dir);
+                f = fopen(path, "we");
+                if (!buf || !f)
+                        abort();
+                if (msdm_len > len)
+                        memcpy(buf, real, len);
+                if (fwrite(buf, 1, msdm_len, f) != msdm_len || fclose(f) != 0)
+                        abort();
+                free(buf);
+                free(real);
+        }
+}
+
 static const char *setup_store(void)
 {
-        char saved[4200];
-
         if (store[0])
                 return store;
         snprintf(store, sizeof(store), "%s", check_tmpdir());
         copy_dump("tests/fixtures/roots/thinkpad-smbios3/expected", store);
-        snprintf(saved, sizeof(saved), "%s/saved", store);
-        if (mkdir(saved, 0755) < 0)
-                abort();
-        copy_dump("tests/fixtures/roots/legacy-smbios2-slic/expected", saved);
+        setup_dump("saved", "tests/fixtures/roots/legacy-smbios2-slic/expected", 0);
+        setup_dump("slic-only", "tests/fixtures/roots/slic-only/expected", 0);
+        setup_dump("zeroed", "tests/fixtures/roots/thinkpad-smbios3/expected", 85);
+        setup_dump("oversized", "tests/fixtures/roots/thinkpad-smbios3/expected", 100 * 1024);
         return store;
 }
 
@@ -399,6 +429,45 @@ TEST(relocate)
         free(saved);
 }
 
+/* A SLIC alone is a complete dump: patched with it, moved to a host whose
+ * store has it too, refused where the store has no SLIC. */
+TEST(relocate_slic_only)
+{
+        const char *xml = "<domain><name>w7</name><metadata><o:config xmlns:o='urn:oemkvm:domain:1'>"
+                          "<o:license/></o:config></metadata><os><type>hvm</type></os></domain>";
+        struct oemkvm_patch_result res = {}, moved = {};
+        struct oemkvm_error err;
+        struct oemkvm_ctx *ctx;
+        char dir[4200], other[4200], want[4400];
+
+        setup_store();
+        snprintf(dir, sizeof(dir), "%s/slic-only", store);
+        ctx = new_ctx(dir);
+        CHECK_INT(patch_str(ctx, xml, &res, &err), 0);
+        snprintf(want, sizeof(want), "file=%s/slic.bin", dir);
+        CHECK_CONTAINS(res.xml, want);
+        CHECK(!strstr(res.xml, "msdm.bin"));
+        oemkvm_ctx_free(ctx);
+
+        /* The saved dump has a SLIC too (and an MSDM the definition never asked for). */
+        snprintf(other, sizeof(other), "%s/saved", store);
+        ctx = new_ctx(other);
+        CHECK_INT(oemkvm_patch_relocate(ctx, res.xml, res.len, &moved, &err), 0);
+        snprintf(want, sizeof(want), "file=%s/slic.bin", other);
+        CHECK_CONTAINS(moved.xml, want);
+        CHECK(!strstr(moved.xml, "msdm.bin"));
+        oemkvm_patch_result_clear(&moved);
+        oemkvm_ctx_free(ctx);
+
+        /* The main store has no SLIC. */
+        ctx = new_ctx(store);
+        CHECK_INT(oemkvm_patch_relocate(ctx, res.xml, res.len, &moved, &err), -ENOENT);
+        snprintf(want, sizeof(want), "this host has no dump file '%s/slic.bin'", store);
+        CHECK_CONTAINS(err.message, want);
+        oemkvm_ctx_free(ctx);
+        oemkvm_patch_result_clear(&res);
+}
+
 TEST(untagged_bytes_and_entities)
 {
         static const char odd[] =
@@ -474,9 +543,18 @@ TEST(non_regular_dump_file)
                  "<domain><metadata><o:config xmlns:o='urn:oemkvm:domain:1'><o:license source='%s'/></o:config></metadata></domain>",
                  dir);
         CHECK_INT(patch_str(ctx, xml, &res, &err), -EINVAL);
-        CHECK_CONTAINS(err.message, "is not a regular file");
+        CHECK_CONTAINS(err.message, "it is a directory, not a regular file");
+
+        /* A FIFO: refused at once, not waited on. */
+        CHECK_INT(rmdir(path), 0);
+        CHECK_INT(mkfifo(path, 0644), 0);
+        alarm(10);
+        CHECK_INT(patch_str(ctx, xml, &res, &err), -EINVAL);
+        alarm(0);
+        CHECK_CONTAINS(err.message, "it is a FIFO, not a regular file");
+        CHECK(res.xml == NULL);
         oemkvm_ctx_free(ctx);
 }
 
-TESTS(T(golden), T(flags), T(files), T(relocate), T(untagged_bytes_and_entities), T(refusals),
+TESTS(T(golden), T(flags), T(files), T(relocate), T(relocate_slic_only), T(untagged_bytes_and_entities), T(refusals),
       T(non_regular_dump_file))
