@@ -112,6 +112,9 @@ static void apply_next(int timer, void *opaque)
         if (!dom)
                 return;         /* undefined meanwhile */
         r = virt_apply(dom, w->ctx, false, false, &a, &err);
+        if (r >= 0 && a.collected)
+                watch_log("made the license store %s from this host's firmware (no 'oemkvm dump' had been run)",
+                          oemkvm_ctx_get_store_dir(w->ctx));
         if (r == -EPERM)
                 ;               /* transient: nothing to define */
         else if (r < 0)

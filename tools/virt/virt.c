@@ -99,6 +99,22 @@ static int apply_once(virDomainPtr dom, const struct oemkvm_ctx *ctx, bool dry_r
                 return oemkvm_error_set(err, -EIO, "domain '%s': cannot read its definition: %s",
                         name, virt_error());
         r = oemkvm_patch(ctx, xml, strlen(xml), &res, &sub);
+        if (r == -ENODATA && !dry_run && geteuid() == 0) {
+                /* Tagged before the first `oemkvm dump`: make the store from
+                 * this host's firmware, as the hook would at the start. */
+                struct oemkvm_error why = {};
+
+                r = oemkvm_store_refresh(ctx, &why);
+                if (r < 0) {
+                        r = oemkvm_error_set(err, r,
+                                "domain '%s': the license store '%s' holds no dump and cannot be made from this host's firmware: %s",
+                                name, oemkvm_ctx_get_store_dir(ctx), why.message);
+                        goto out;
+                }
+                a.collected = true;
+                sub = (struct oemkvm_error){};
+                r = oemkvm_patch(ctx, xml, strlen(xml), &res, &sub);
+        }
         if (r < 0) {
                 r = oemkvm_error_set(err, r, "domain '%s': %s", name, sub.message);
                 goto out;
@@ -253,6 +269,9 @@ int virt_apply_print(virDomainPtr dom, const struct oemkvm_ctx *ctx, bool dry_ru
         r = virt_apply(dom, ctx, dry_run, true, &a, err);
         if (r < 0)
                 return r;
+        if (a.collected)
+                printf("made the license store %s from this host's firmware (no 'oemkvm dump' had been run)\n",
+                       oemkvm_ctx_get_store_dir(ctx));
         if (!(a.flags & (OEMKVM_PATCH_TAGGED | OEMKVM_PATCH_CHANGED))) {
                 if (!quiet_untagged)
                         printf("%s: not tagged, nothing to do\n", name);

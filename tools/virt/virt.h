@@ -28,6 +28,7 @@ const char *virt_error(void);
 struct virt_applied {
         unsigned flags;         /* the engine's OEMKVM_PATCH_* verdict */
         bool defined;           /* a define was made (never on a dry run) */
+        bool collected;         /* the store was missing and was made from firmware */
         char *before;           /* with want_diff: both sides through one serializer */
         char *after;
 };
@@ -40,7 +41,9 @@ void virt_applied_clear(struct virt_applied *a);
  * define); then the new definition is patched in turn, a few times at
  * most, before -EAGAIN with nothing defined.  A transient domain is
  * left alone (-EPERM): defining it would make it persistent behind the
- * user's back.  Errors are one line in err naming the domain.
+ * user's back.  A tag that needs the host store when there is none yet
+ * makes it first (oemkvm_store_refresh), when run as root and not a dry
+ * run.  Errors are one line in err naming the domain.
  */
 int virt_apply(virDomainPtr dom, const struct oemkvm_ctx *ctx, bool dry_run, bool want_diff,
                struct virt_applied *ret, struct oemkvm_error *err);
