@@ -115,7 +115,16 @@ if [ "$(id -u)" = 0 ]; then
         chmod -R a+rX "$T"
         chmod 0400 "$T/root-0400/sys/firmware/acpi/tables/MSDM"
         run_fail setpriv --reuid=nobody --regid=nogroup --clear-groups "$OEMKVM" dump --sysroot "$T/root-0400" --output "$T/nobody"
-        expect_one_line "sudo"
+        expect_one_line "firmware tables are readable by root only; run with sudo"
+
+        # The store is no firmware table: a denied read says what it is.
+        run_ok "$OEMKVM" dump --sysroot "$ROOTS/thinkpad-smbios3" --output "$T/private"
+        for cmd in "show --input $T/private" "patch --store $T/private $OEMKVM_SRCDIR/tests/patch/win10-seabios/in.xml"; do
+                # shellcheck disable=SC2086
+                run_fail setpriv --reuid=nobody --regid=nogroup --clear-groups "$OEMKVM" $cmd
+                expect_one_line "cannot read '$T/private': permission denied — a dump is readable by root and QEMU's group only; run with sudo"
+                if grep -q firmware "$T/stderr"; then die "'$cmd' blames the firmware: $(cat "$T/stderr")"; fi
+        done
 else
         die "this test needs root (for the QEMU group and the permission checks)"
 fi
