@@ -77,11 +77,21 @@ first_call() {
                 END { print n + 1 }' "$T/trace"
 }
 
-# inject SYSCALL ACTION: runs the dump with ACTION (error=E or signal=KILL)
-# at each call of SYSCALL from first_call on, until the dump makes fewer.
+# inject SYSCALLS ACTION: runs the dump with ACTION (error=E or signal=KILL)
+# at each call of each of SYSCALLS (alternatives: the call one libc or
+# another makes) from first_call on, until the dump makes fewer; at least
+# one of them must be called, or the test tested nothing.
 inject() {
+        injected=0
+        for sc in $1; do
+                inject_one "$sc" "$2"
+        done
+        [ "$injected" -gt 0 ] || die "the dump never called $1: the injection tested nothing"
+}
+
+inject_one() {
         sc=$1 action=$2
-        n=$(first_call "$sc") first=$n
+        n=$(first_call "$sc")
         while :; do
                 reset
                 strace -qq -f -o "$T/trace" -e trace="$sc" -e inject="$sc:$action:when=$n" \
@@ -98,29 +108,31 @@ inject() {
                 finished "$what"
                 n=$((n + 1))
                 runs=$((runs + 1))
+                injected=$((injected + 1))
         done
-        [ "$n" -gt "$first" ] || die "the dump never called $sc: the injection tested nothing"
 }
 
 runs=0
 # A first dump creates the directory above the store and renames its set
 # in; a later one swaps the sets and takes the old one down.
-fresh=1
-for sc in mkdir mkdirat openat write fchown fchmod fsync renameat2 close flock getrandom; do
-        inject "$sc" signal=KILL
-done
-inject renameat2 error=EIO
+RENAMES="renameat renameat2 rename"
 fresh=0
-for sc in mkdirat openat write fchown fchmod fsync renameat2 unlinkat close flock getrandom; do
+inject "$RENAMES" signal=KILL
+for sc in mkdirat openat write fchown fchmod fsync unlinkat close flock getrandom; do
         inject "$sc" signal=KILL
 done
 inject openat error=EIO
 inject write error=ENOSPC
 inject fsync error=EIO
 inject fchown error=EPERM
-inject renameat2 error=EIO
-inject renameat2 error=EXDEV
+inject "$RENAMES" error=EIO
+inject "$RENAMES" error=EXDEV
 inject unlinkat error=EBUSY
+fresh=1
+for sc in "$RENAMES" mkdir mkdirat openat write fchown fchmod fsync close flock getrandom; do
+        inject "$sc" signal=KILL
+done
+inject "$RENAMES" error=EIO
 
 # getrandom failing every time: temp names stay unique, dumps keep working,
 # also after a killed one left its directory behind.
