@@ -1,12 +1,15 @@
 # oemkvm — plain GNU make build.
 #
 #   make                 build liboemkvm, oemkvm, the hook
-#   make check           unit + CLI tests, again under ASan/UBSan, then the
-#                        end-to-end guest tests (need root, libvirt, QEMU)
+#   make check           unit + CLI tests, the hook under valgrind, again under
+#                        ASan/UBSan, then the end-to-end guest tests (need root,
+#                        libvirt, QEMU)
 #   make install         honours DESTDIR PREFIX BINDIR LIBDIR PKGLIBDIR SYSCONFDIR
 #                        LOCALSTATEDIR HOOKDIR APPARMORDIR SYSTEMDUNITDIR
 #   make demo            the whole flow on this machine (root)
 #   make bench           speed/memory figures
+#   make fuzz            every libFuzzer target for FUZZ_TIME seconds (clang)
+#   make fuzz-smoke      the same for 20 s each, after replaying every corpus file
 #
 # BUILDDIR selects an out-of-tree build directory (default: build).
 
@@ -45,12 +48,22 @@ XML_CFLAGS      := $(shell $(PKG_CONFIG) --cflags libxml-2.0)
 XML_LIBS        := $(shell $(PKG_CONFIG) --libs libxml-2.0)
 VIRT_CFLAGS     := $(shell $(PKG_CONFIG) --cflags libvirt)
 VIRT_LIBS       := $(shell $(PKG_CONFIG) --libs libvirt)
+# For the doctor's question to the running kernel: would a loaded
+# AppArmor profile let QEMU read a file (libapparmor's label query)?
+AA_CFLAGS       := $(shell $(PKG_CONFIG) --cflags libapparmor)
+AA_LIBS         := $(shell $(PKG_CONFIG) --libs libapparmor)
 
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wformat=2 -Wno-format-nonliteral -Wvla
 CFLAGS   ?= -O2 -g
 ifeq ($(SANITIZE),1)
 CFLAGS   += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS  += -fsanitize=address,undefined
+endif
+# The libFuzzer build (make fuzz, with CC=clang): coverage for the fuzzer,
+# and the same sanitizers as make check.
+ifeq ($(SANITIZE),fuzz)
+CFLAGS   += -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS  += -fsanitize=address,undefined
 endif
 # config.h carries every directory and name the code embeds; it is rewritten
@@ -76,6 +89,10 @@ PLUGIN_OBJS := $(PLUGIN_SRCS:%.c=$(B)/plugin/%.o)
 HOOK_OBJS  := $(HOOK_SRCS:%.c=$(B)/%.o)
 TESTLIB_OBJS := $(TESTLIB_SRCS:%.c=$(B)/%.o)
 UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
+# tests/fuzz/fuzz-NAME.c: linked with replay.c in $(B) (make check replays
+# the committed inputs), with libFuzzer in the SANITIZE=fuzz build.
+FUZZ_SRCS  := $(sort $(wildcard tests/fuzz/fuzz-*.c))
+FUZZ_BINS  := $(FUZZ_SRCS:tests/fuzz/%.c=$(B)/fuzz/%)
 
 # One file name per version, no soname links: nothing outside the package
 # links it, and the hook and the tool must load the one they were built with.
@@ -103,7 +120,7 @@ $(B)/config.h: FORCE
 
 $(B)/lib/%.o: lib/%.c $(LIB_HDRS) $(B)/config.h Makefile
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) -fvisibility=hidden -Ilib $(XML_CFLAGS) $(CFLAGS) -c -o $@ $<
+	$(CC) $(BASE_CFLAGS) -fvisibility=hidden -Ilib $(XML_CFLAGS) $(AA_CFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(B)/tools/%.o: tools/%.c lib/oemkvm.h $(wildcard tools/*.h) $(B)/config.h Makefile
 	@mkdir -p $(@D)
@@ -117,13 +134,18 @@ $(B)/hooks/%.o: hooks/%.c lib/oemkvm.h $(wildcard hooks/*.h) $(B)/config.h Makef
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) -Ilib $(CFLAGS) -c -o $@ $<
 
+# The fuzz targets find the fixtures (their store) through the source tree.
+$(B)/tests/fuzz/%.o: tests/fuzz/%.c tests/fuzz/fuzz.h $(LIB_HDRS) $(B)/config.h Makefile
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) -DOEMKVM_TEST -DFUZZ_SRCDIR='"$(CURDIR)"' -Ilib -Itests/fuzz $(XML_CFLAGS) $(CFLAGS) -c -o $@ $<
+
 $(B)/tests/%.o: tests/%.c $(LIB_HDRS) $(wildcard tests/unit/lib/*.h) $(B)/config.h Makefile
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) -DOEMKVM_TEST -Ilib -Itests/unit/lib $(XML_CFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(LIB): $(LIB_OBJS) lib/liboemkvm.sym
 	$(CC) -shared -Wl,-soname,$(LIB_NAME) -Wl,--version-script=lib/liboemkvm.sym \
-		-Wl,--no-undefined -Wl,-z,defs $(LDFLAGS) -o $@ $(LIB_OBJS) $(XML_LIBS)
+		-Wl,--no-undefined -Wl,-z,defs $(LDFLAGS) -o $@ $(LIB_OBJS) $(XML_LIBS) $(AA_LIBS)
 
 # The offline verbs: liboemkvm (and libxml2 through it), never libvirt.
 $(OEMKVM): $(TOOL_OBJS) $(LIB) $(B)/config.h
@@ -143,15 +165,32 @@ $(HOOK): $(HOOK_OBJS) $(B)/config.h
 # entry points the version script hides.
 $(B)/tests/%: $(B)/tests/unit/%.o $(LIB_OBJS) $(TESTLIB_OBJS)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $^ $(XML_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(XML_LIBS) $(AA_LIBS)
+
+# Run inside the mdev guest (tests/guest/test-mdev-lib.sh).
+GUEST_BINS := $(B)/tests/guest/mdev-kernel
+$(B)/tests/guest/mdev-kernel: $(B)/tests/guest/mdev/mdev-kernel.o $(LIB_OBJS) $(TESTLIB_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(XML_LIBS) $(AA_LIBS)
+
+ifeq ($(SANITIZE),fuzz)
+FUZZ_DRIVER :=
+FUZZ_LINK   := -fsanitize=fuzzer
+else
+FUZZ_DRIVER := $(B)/tests/fuzz/replay.o
+FUZZ_LINK   :=
+endif
+$(B)/fuzz/%: $(B)/tests/fuzz/%.o $(B)/tests/fuzz/lib.o $(FUZZ_DRIVER) $(LIB_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) $(FUZZ_LINK) -o $@ $^ $(XML_LIBS)
 
 # ---------------------------------------------------------------- tests
 TEST_ENV = OEMKVM_BUILDDIR=$(abspath $(B)) OEMKVM_SRCDIR=$(CURDIR) OEMKVM_VERSION=$(VERSION) \
            LD_LIBRARY_PATH=$(abspath $(B))$${LD_LIBRARY_PATH:+:$$LD_LIBRARY_PATH}
 
 # One pass over the unit and CLI tests with the build in $(B).
-check-one: all $(UNIT_BINS)
-	$(TEST_ENV) tests/run-tests $(UNIT_BINS) $(sort $(wildcard tests/cli/*.sh))
+check-one: all $(UNIT_BINS) $(FUZZ_BINS)
+	$(TEST_ENV) tests/run-tests $(UNIT_BINS) $(FUZZ_BINS) $(sort $(wildcard tests/cli/*.sh))
 
 # The unit tests again as an unprivileged user: root never sees EACCES.
 check-unprivileged: all $(UNIT_BINS)
@@ -161,23 +200,51 @@ check-unprivileged: all $(UNIT_BINS)
 
 # The guest tests: a real QEMU (and a real libvirtd in a private mount
 # namespace); they need root and the packages .ci/run installs.
-check-guest: all
+check-guest: all $(GUEST_BINS)
 	$(TEST_ENV) tests/run-tests $(sort $(wildcard tests/guest/test-*.sh)) $(sort $(wildcard tests/e2e/test-*.sh))
+
+# valgrind over every path of the hook binary, on the plain build
+# (valgrind and ASan exclude each other).
+check-valgrind: all
+	$(TEST_ENV) tests/run-tests $(sort $(wildcard tests/valgrind/test-*.sh))
 
 check:
 	$(MAKE) BUILDDIR=$(B) check-one
 	$(MAKE) BUILDDIR=$(B) check-unprivileged
+	$(MAKE) BUILDDIR=$(B) check-valgrind
 	$(MAKE) BUILDDIR=$(B)/asan SANITIZE=1 check-one
 	$(MAKE) BUILDDIR=$(B) check-guest
+
+# libFuzzer (clang): each target for FUZZ_TIME seconds from the committed
+# corpus; what it learns stays in $(B)/fuzz-corpus, crashes land in
+# $(B)/fuzz-artifacts.  fuzz-smoke is CI's short run.
+FUZZ_TIME ?= 180
+FUZZ_CC   ?= clang
+fuzz:
+	$(MAKE) BUILDDIR=$(B)/libfuzzer CC=$(FUZZ_CC) SANITIZE=fuzz fuzz-run FUZZ_TIME=$(FUZZ_TIME)
+
+fuzz-smoke:
+	$(MAKE) BUILDDIR=$(B)/libfuzzer CC=$(FUZZ_CC) SANITIZE=fuzz fuzz-run FUZZ_TIME=20
+
+fuzz-run: $(FUZZ_BINS)
+	$(TEST_ENV) tests/fuzz/run $(FUZZ_TIME) $(FUZZ_BINS)
 
 demo: all
 	$(TEST_ENV) demo/run
 
-$(B)/execbench: bench/execbench.c
+$(B)/pairbench: bench/pairbench.c $(B)/config.h
 	$(CC) $(BASE_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $<
 
-bench: all $(B)/execbench
+$(B)/watchbench: bench/watchbench.c $(B)/config.h
+	$(CC) $(BASE_CFLAGS) $(VIRT_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(VIRT_LIBS) -lpthread
+
+bench: all $(B)/pairbench $(B)/watchbench
 	$(TEST_ENV) bench/run
+
+# Keeps the last `make bench` as the project's figures.
+bench-update:
+	cp $(B)/bench/BENCHMARKS.md BENCHMARKS.md
+	cp $(B)/bench/scaling.png bench/scaling.png
 
 # ---------------------------------------------------------------- install
 # What versions before 0.1 installed as a public library; install and
@@ -202,6 +269,8 @@ install: all
 		> $(DESTDIR)$(SYSTEMDUNITDIR)/oemkvm-watch.service
 	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/oemkvm-watch.service
 	APPARMORDIR='$(DESTDIR)$(APPARMORDIR)' STOREDIR='$(STOREDIR)' apparmor/local-rules add
+	@# A package registers the SELinux context in its own scripts (INSTALL.md).
+	[ -n '$(DESTDIR)' ] || STOREDIR='$(STOREDIR)' selinux/fcontext add
 	@echo
 	@echo 'oemkvm is installed.  Three things are left:'
 	@echo '  - make libvirt see the hook:      sudo systemctl restart libvirtd   (or virtqemud)'
@@ -219,6 +288,7 @@ uninstall:
 	-rmdir $(DESTDIR)$(PKGLIBDIR) 2>/dev/null
 	@$(REMOVE_OLD_PUBLIC)
 	APPARMORDIR='$(DESTDIR)$(APPARMORDIR)' STOREDIR='$(STOREDIR)' apparmor/local-rules remove
+	[ -n '$(DESTDIR)' ] || STOREDIR='$(STOREDIR)' selinux/fcontext remove
 	@echo 'oemkvm is removed.  The dumped license data stays in $(STOREDIR); delete it by hand if you want.'
 
 clean:
@@ -226,4 +296,4 @@ clean:
 
 .SECONDARY:
 
-.PHONY: FORCE all check check-one check-unprivileged check-guest demo bench install uninstall clean
+.PHONY: FORCE all bench-update check check-one check-unprivileged check-valgrind check-guest demo bench fuzz fuzz-smoke fuzz-run install uninstall clean

@@ -40,91 +40,6 @@ static void show_help(void)
                show_usage, oemkvm_default_store_dir());
 }
 
-/*
- * The length of the well-formed UTF-8 sequence at p (1–4) and its code
- * point, or 0 when p starts none (overlong forms, surrogates and code
- * points past U+10FFFF are not UTF-8).
- */
-static size_t utf8_next(const unsigned char *p, unsigned *ret_cp)
-{
-        unsigned cp, min;
-        size_t n;
-
-        if (p[0] < 0x80) {
-                *ret_cp = p[0];
-                return 1;
-        }
-        if ((p[0] & 0xE0) == 0xC0) {
-                n = 2, cp = p[0] & 0x1F, min = 0x80;
-        } else if ((p[0] & 0xF0) == 0xE0) {
-                n = 3, cp = p[0] & 0x0F, min = 0x800;
-        } else if ((p[0] & 0xF8) == 0xF0) {
-                n = 4, cp = p[0] & 0x07, min = 0x10000;
-        } else
-                return 0;
-        for (size_t i = 1; i < n; i++) {
-                if ((p[i] & 0xC0) != 0x80)      /* also stops at the NUL */
-                        return 0;
-                cp = cp << 6 | (p[i] & 0x3F);
-        }
-        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-                return 0;
-        *ret_cp = cp;
-        return n;
-}
-
-/* C0 and C1 control characters and DEL: what moves a terminal. */
-static bool is_control(unsigned cp)
-{
-        return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F);
-}
-
-/* A firmware string for a person: controls and non-UTF-8 bytes become '?'. */
-static void text_print(const char *s)
-{
-        for (const unsigned char *p = (const unsigned char *)s; *p;) {
-                unsigned cp;
-                size_t n = utf8_next(p, &cp);
-
-                if (n == 0 || is_control(cp)) {
-                        putchar('?');
-                        p += n ? n : 1;
-                        continue;
-                }
-                fwrite(p, 1, n, stdout);
-                p += n;
-        }
-}
-
-/* A string for a JSON parser: quotes, backslashes and controls escaped,
- * bytes that are not UTF-8 as U+FFFD. */
-static void json_string(const char *s)
-{
-        if (!s) {
-                fputs("null", stdout);
-                return;
-        }
-        putchar('"');
-        for (const unsigned char *p = (const unsigned char *)s; *p;) {
-                unsigned cp;
-                size_t n = utf8_next(p, &cp);
-
-                if (n == 0) {
-                        fputs("\\ufffd", stdout);
-                        p++;
-                        continue;
-                }
-                if (cp == '"' || cp == '\\')
-                        printf("\\%c", (char)cp);
-                else if (is_control(cp))
-                        printf("\\u%04x", cp);
-                else
-                        fwrite(p, 1, n, stdout);
-                p += n;
-        }
-        putchar('"');
-}
-
 /* Hides every group of the key but the last: enough to tell keys apart. */
 static void mask_key(const char *key, char *out, size_t size)
 {
@@ -141,14 +56,14 @@ static void mask_key(const char *key, char *out, size_t size)
 static void text_field(const char *label, const char *value)
 {
         printf("  %-12s  ", label);
-        text_print(value && *value ? value : "(not set)");
+        tool_text_print(stdout, value && *value ? value : "(not set)");
         putchar('\n');
 }
 
 static void print_text(const struct shown *s, const char *key, const char *source)
 {
         printf("License data for the guest (from ");
-        text_print(source);
+        tool_text_print(stdout, source);
         printf(")\n\n");
         if (!s->has_msdm)
                 printf("ACPI MSDM      not present (no Windows 8+ product key: Windows Setup will ask for one)\n");
@@ -182,7 +97,7 @@ static void print_text(const struct shown *s, const char *key, const char *sourc
 static void json_field(const char *indent, const char *name, const char *value, bool last)
 {
         printf("%s\"%s\": ", indent, name);
-        json_string(value);
+        tool_json_string(stdout, value);
         puts(last ? "" : ",");
 }
 

@@ -5,12 +5,39 @@
  * not SCSI: the drivers must be readable before vioscsi is installed.
  * A CD-ROM the user already points at the ISO is theirs and enough.
  *
+ * The ISO is checked whenever oemkvm points a CD-ROM at it (exists, is a
+ * regular file, has an ISO 9660 volume descriptor), so a typo in drivers=
+ * is refused by `tag`, `apply` and the watcher with the fix, not found by
+ * libvirt at the next start.
+ *
  * Record: <cdrom target file/>.  If the user ejects, swaps or removes it,
  * it is theirs and not added back.
  */
 #include <string.h>
 
 #include "domain/domain.h"
+
+/* ISO 9660: the volume descriptors start at sector 16 (byte 32768), each
+ * "<type>CD001<version>". */
+#define ISO9660_ID_OFFSET (16 * 2048 + 1)
+
+static int check_iso(struct patch *p, const char *iso)
+{
+        struct oemkvm_error sub = {};
+        char id[5];
+        int n;
+
+        n = domain_read_file("virtio: the drivers ISO", iso, ISO9660_ID_OFFSET, id, sizeof(id), &sub);
+        if (n < 0)
+                return oemkvm_error_set(p->err, n,
+                                        "%s — fix <oemkvm:virtio drivers=> ('oemkvm tag DOMAIN --virtio=/path/to/virtio-win.iso'), or leave the ISO out (--virtio)",
+                                        sub.message);
+        if (n != sizeof(id) || memcmp(id, "CD001", sizeof(id)))
+                return oemkvm_error_set(p->err, -EINVAL,
+                                        "virtio: the drivers ISO '%s' is not an ISO 9660 image (no CD001 volume descriptor at byte %d) — point drivers= at the virtio-win ISO",
+                                        iso, ISO9660_ID_OFFSET);
+        return 0;
+}
 
 static xmlNode *find_cdrom(const struct patch *p, const char *dev, const char *file)
 {
@@ -63,6 +90,12 @@ int patch_cdrom(struct patch *p, const char *iso)
 
         if (old && state_is_user(old))
                 return iso ? state_keep(p, old) : 0;
+        if (iso) {
+                int r = check_iso(p, iso);
+
+                if (r < 0)
+                        return r;
+        }
         if (!old)
                 return iso && !find_cdrom(p, NULL, iso) ? add_cdrom(p, iso) : 0;
 

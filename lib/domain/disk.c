@@ -66,9 +66,13 @@ static int switch_disk(struct patch *p, xmlNode *disk, xmlNode *target, const ch
 
 static int revert_disk(struct patch *p, const xmlNode *old, xmlNode *disk, xmlNode *target)
 {
-        const char *was_target = xml_attr(old, "was-target");
+        const char *was_bus, *was_target;
+        int r;
 
-        if (xml_attr_set(target, "bus", xml_attr(old, "was-bus")) < 0)
+        if ((r = state_get(p, old, "was-bus", STATE_BUS, &was_bus)) < 0 ||
+            (r = state_get(p, old, "was-target", STATE_TARGET, &was_target)) < 0)
+                return r;
+        if (xml_attr_set(target, "bus", was_bus) < 0)
                 return -ENOMEM;
         if (was_target && !patch_target_used(p, was_target) && xml_attr_set(target, "dev", was_target) < 0)
                 return -ENOMEM;
@@ -153,6 +157,9 @@ static xmlNode *add_controller(struct patch *p)
 
 static int revert_controller(struct patch *p, const xmlNode *old, xmlNode *c)
 {
+        const char *was_model;
+        int r;
+
         if (xml_attr_is(old, "added", "yes")) {
                 /* Controllers serving the user's own SCSI devices stay. */
                 if (!any_scsi_disk(p)) {
@@ -161,8 +168,11 @@ static int revert_controller(struct patch *p, const xmlNode *old, xmlNode *c)
                 }
                 return 0;
         }
+        r = state_get(p, old, "was-model", STATE_MODEL_OR_EMPTY, &was_model);
+        if (r < 0)
+                return r;
         patch_touch(p);
-        return xml_attr_set(c, "model", xml_attr_is(old, "was-model", "") ? NULL : xml_attr(old, "was-model"));
+        return xml_attr_set(c, "model", was_model && *was_model ? was_model : NULL);
 }
 
 int patch_scsi_controller(struct patch *p, bool apply)
@@ -171,8 +181,6 @@ int patch_scsi_controller(struct patch *p, bool apply)
         const xmlNode *old = state_find(p, "controller", NULL, NULL);
         xmlNode *first = NULL;
 
-        if (old && state_is_user(old))
-                return apply ? state_keep(p, old) : 0;
         if (old) {
                 const char *index = xml_attr(old, "index");
                 xmlNode *c = NULL;
@@ -180,11 +188,14 @@ int patch_scsi_controller(struct patch *p, bool apply)
                 xml_foreach(d, devices, NULL, "controller")
                         if (!c && is_scsi_controller(d) && index && !strcmp(controller_index(d), index))
                                 c = d;
-                if (!c)
-                        return 0;
-                if (!xml_attr_is(c, "model", "virtio-scsi"))
+                /* Deleted: its record goes, and the definition is looked at
+                 * afresh below — in this pass, so the next one agrees. */
+                if (c && state_is_user(old))
+                        return apply ? state_keep(p, old) : 0;
+                if (c && !xml_attr_is(c, "model", "virtio-scsi"))
                         return apply ? state_user(p, old, "index", index) : 0;
-                return apply ? state_keep(p, old) : revert_controller(p, old, c);
+                if (c)
+                        return apply ? state_keep(p, old) : revert_controller(p, old, c);
         }
         if (!apply || !any_scsi_disk(p))
                 return 0;

@@ -11,7 +11,9 @@
 #include "domain/domain.h"
 #include "domain/engine.h"
 
-static int patch_load(struct patch *p, const char *xml, size_t len)
+/* Parses and finds the tag and the record; errors only for XML that is
+ * not a domain. */
+static int patch_parse(struct patch *p, const char *xml, size_t len)
 {
         xmlNode *root;
         int r;
@@ -26,33 +28,64 @@ static int patch_load(struct patch *p, const char *xml, size_t len)
                                         (const char *)root->name);
         p->domain = root;
         p->metadata = xml_child(root, NULL, "metadata");
+        p->config = xml_child(p->metadata, OEMKVM_NS_CONFIG, "config");
+        p->record = xml_child(p->metadata, OEMKVM_NS_STATE, "state");
+        return p->record ? state_index(p) : 0;
+}
 
-        xml_foreach(m, p->metadata, OEMKVM_NS_CONFIG, NULL) {
+/* Anything else in the tag's namespace inside <metadata> is a tag gone
+ * wrong; two of a kind cannot come from libvirt, which keeps one element
+ * per namespace, and the engine would act on one and leave the other. */
+static int check_metadata(struct patch *p)
+{
+        if (p->metadata && xml_next(p->metadata, NULL, "metadata"))
+                return oemkvm_error_set(p->err, -EINVAL,
+                                        "domain XML: two <metadata> elements — libvirt reads only the first; merge them into one");
+        xml_foreach(m, p->metadata, OEMKVM_NS_CONFIG, NULL)
                 if (!xml_is(m, OEMKVM_NS_CONFIG, "config"))
                         return oemkvm_error_set(p->err, -EINVAL,
                                                 "<metadata> holds <%s> in namespace %s; the oemkvm tag is <oemkvm:config> with <oemkvm:%s/> inside it",
                                                 (const char *)m->name, OEMKVM_NS_CONFIG, (const char *)m->name);
-                if (!p->config)
-                        p->config = m;
-        }
-        p->record = xml_child(p->metadata, OEMKVM_NS_STATE, "state");
+        if (p->config && xml_next(p->config, OEMKVM_NS_CONFIG, NULL))
+                return oemkvm_error_set(p->err, -EINVAL,
+                                        "<metadata> holds two oemkvm tags (<config> in %s) — libvirt keeps one element per namespace; delete one",
+                                        OEMKVM_NS_CONFIG);
+        if (p->record && xml_next(p->record, OEMKVM_NS_STATE, NULL))
+                return oemkvm_error_set(p->err, -EINVAL,
+                                        "<metadata> holds two oemkvm records (<state> in %s) — libvirt keeps one element per namespace; delete the one that does not match the definition",
+                                        OEMKVM_NS_STATE);
+        return 0;
+}
+
+/* 0: something to do, 1: neither a tag nor a record. */
+static int patch_load(struct patch *p, const char *xml, size_t len)
+{
+        int r = patch_parse(p, xml, len);
+
+        if (r >= 0)
+                r = check_metadata(p);
+        if (r < 0)
+                return r;
         return p->config || p->record ? 0 : 1;
 }
 
 static void patch_done(struct patch *p)
 {
+        free(p->gvt.rom);
+        state_index_free(p);
         if (p->new_record)
                 xmlFreeNode(p->new_record);
         if (p->doc)
                 xmlFreeDoc(p->doc);
+        oemkvm_strv_free(p->notes);
+        free(p->summary);
 }
 
 /*
  * The features, in the order they run: each brings the definition in line
  * with its tag child, or reverts what it set when the child is gone.  The
  * driver checks each child's attributes against `attrs` before the feature
- * sees it.  gvt is a reserved slot: recognised, its attributes belong to a
- * later version and are not checked, nothing is done.
+ * sees it.
  */
 static const struct feature {
         const char *name;
@@ -62,7 +95,8 @@ static const struct feature {
         { "license",  (const char *const[]){ "source", NULL },                      patch_license },
         { "topology", (const char *const[]){ "edition", NULL },                     patch_topology },
         { "virtio",   (const char *const[]){ "storage", "network", "drivers", NULL }, patch_virtio },
-        { "gvt",      NULL,                                                         NULL },
+        { "gvt",      (const char *const[]){ "parent", "type", "uuid", "rom", "display", "opregion", NULL },
+                                                                                    patch_gvt },
 };
 
 static int check_attrs(struct patch *p, const xmlNode *tag, const char *const *known)
@@ -109,16 +143,52 @@ static int read_tag(struct patch *p, const xmlNode *tag[static ARRAY_SIZE(featur
                         return oemkvm_error_set(p->err, -EINVAL,
                                                 "<oemkvm:config> holds <oemkvm:%s> twice — keep one",
                                                 (const char *)c->name);
-                if (features[i].attrs && (r = check_attrs(p, c, features[i].attrs)) < 0)
+                if ((r = check_attrs(p, c, features[i].attrs)) < 0)
                         return r;
                 tag[i] = c;
         }
         return 0;
 }
 
+/* What each feature did in this run, for the summary. */
+enum action {
+        ACTION_PATCHED = 1 << 0,
+        ACTION_REVERTED = 1 << 1,
+        ACTION_USER = 1 << 2,
+};
+
+/* "patched license, topology; reverted virtio; …" from the actions. */
+static int summarize(struct patch *p, const unsigned done[static ARRAY_SIZE(features)])
+{
+        static const struct {
+                unsigned action;
+                const char *words;
+        } parts[] = {
+                { ACTION_PATCHED,  "patched " },
+                { ACTION_REVERTED, "reverted " },
+                { ACTION_USER,     "marked a value as the user's in " },
+        };
+        char buf[256] = "";
+
+        for (size_t k = 0; k < ARRAY_SIZE(parts); k++) {
+                bool first = true;
+
+                for (size_t i = 0; i < ARRAY_SIZE(features); i++) {
+                        if (!(done[i] & parts[k].action))
+                                continue;
+                        snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s%s%s",
+                                 first && *buf ? "; " : "", first ? parts[k].words : ", ", features[i].name);
+                        first = false;
+                }
+        }
+        p->summary = strdup(*buf ? buf : "updated oemkvm's record");
+        return p->summary ? 0 : -ENOMEM;
+}
+
 static int patch_run(struct patch *p)
 {
         const xmlNode *tag[ARRAY_SIZE(features)] = {};
+        unsigned done[ARRAY_SIZE(features)] = {};
         xmlNs *ns;
         int r;
 
@@ -135,18 +205,24 @@ static int patch_run(struct patch *p)
         xmlSetNs(p->new_record, ns);
 
         for (size_t i = 0; i < ARRAY_SIZE(features); i++) {
-                if (!features[i].run) {
-                        if (tag[i])
-                                p->flags |= OEMKVM_PATCH_RESERVED;
-                        continue;
-                }
+                unsigned edits = p->edits, follows = p->follows, users = p->user_marks;
+
                 r = features[i].run(p, tag[i]);
                 if (r < 0)
                         return r;
+                if (p->edits != edits || p->follows != follows)
+                        done[i] |= tag[i] ? ACTION_PATCHED : ACTION_REVERTED;
+                if (p->user_marks != users)
+                        done[i] |= ACTION_USER;
+                p->flags |= done[i] & ACTION_PATCHED ? OEMKVM_PATCH_PATCHED : 0;
+                p->flags |= done[i] & ACTION_REVERTED ? OEMKVM_PATCH_REVERTED : 0;
         }
         if (p->config)
                 p->flags |= OEMKVM_PATCH_TAGGED;
-        return state_commit(p);
+        r = state_commit(p);
+        if (r >= 0 && p->changed)
+                r = summarize(p, done);
+        return r;
 }
 
 static int result_set(struct patch *p, const char *xml, size_t len, struct oemkvm_patch_result *ret)
@@ -171,6 +247,8 @@ static int result_set(struct patch *p, const char *xml, size_t len, struct oemkv
         ret->xml = out;
         ret->len = out_len;
         ret->flags = p->flags;
+        ret->summary = TAKE_PTR(p->summary);
+        ret->notes = TAKE_PTR(p->notes);
         return 0;
 }
 
@@ -191,26 +269,102 @@ OEMKVM_EXPORT int oemkvm_patch(const struct oemkvm_ctx *ctx, const char *xml, si
         return r < 0 ? r : 0;
 }
 
-int patch_verify(const struct oemkvm_ctx *ctx, const char *xml, size_t len,
-                 unsigned *ret_flags, char ***ret_files, struct oemkvm_error *err)
+int patch_open(const char *xml, size_t len, struct patch **ret, struct oemkvm_error *err)
 {
-        struct patch p = { .ctx = ctx, .err = err };
+        struct patch *p = calloc(1, sizeof(*p));
+        int r;
+
+        if (!p)
+                return oemkvm_error_set(err, -ENOMEM, "out of memory reading the domain XML");
+        p->err = err;
+        r = patch_parse(p, xml, len);
+        if (r < 0) {
+                patch_free(p);
+                return r;
+        }
+        *ret = p;
+        return 0;
+}
+
+bool patch_tagged(const struct patch *p)
+{
+        return p->config != NULL;
+}
+
+void patch_free(struct patch *p)
+{
+        if (!p)
+                return;
+        patch_done(p);
+        free(p);
+}
+
+int patch_domain_uuid(const char *xml, size_t len, char ret[OEMKVM_UUID_SIZE], struct oemkvm_error *err)
+{
+        struct patch p = { .err = err };
+        xmlChar *text = NULL;
+        int r;
+
+        r = xml_parse(xml, len, "domain XML", &p.doc, err);
+        if (r >= 0) {
+                const xmlNode *n = xml_child(xmlDocGetRootElement(p.doc), NULL, "uuid");
+
+                text = n ? xmlNodeGetContent(n) : NULL;
+                if (!text || oemkvm_mdev_uuid_parse((const char *)text, ret) < 0)
+                        r = oemkvm_error_set(err, -EINVAL, "domain XML: no valid <uuid>");
+        }
+        if (text)
+                xmlFree(text);
+        patch_done(&p);
+        return r < 0 ? r : 0;
+}
+
+void patch_vgpu_clear(struct patch_vgpu *v)
+{
+        free(v->parent);
+        free(v->type);
+        *v = (struct patch_vgpu){};
+}
+
+int patch_verify(const struct oemkvm_ctx *ctx, struct patch *p, unsigned *ret_flags, char ***ret_files,
+                 struct patch_vgpu *ret_vgpu, struct oemkvm_error *err)
+{
+        struct patch_vgpu vgpu = {};
         char **files = NULL;
         int r;
 
-        r = patch_load(&p, xml, len);
-        if (r == 0)
-                r = patch_run(&p);
-        /* Unchanged: the tree is still the input, record included. */
-        if (r >= 0 && !p.changed)
-                r = patch_license_files(&p, &files);
+        p->ctx = ctx;
+        p->err = err;
+        r = check_metadata(p);
+        if (r >= 0)
+                r = patch_run(p);
+        /* Nothing to change but the record (a value marked as the user's,
+         * the topology following <vcpu>): what boots is what the tag asks
+         * for, so the start may go on. */
+        if (r >= 0 && !p->edits)
+                r = patch_license_files(p, &files);
+        if (r >= 0 && !p->edits)
+                r = patch_gvt_files(p, &files);
+        if (r >= 0 && !p->edits && p->gvt.parent) {
+                vgpu.parent = strdup(p->gvt.parent);
+                vgpu.type = strdup(p->gvt.type);
+                memcpy(vgpu.uuid, p->gvt.uuid, sizeof(vgpu.uuid));
+                if (!vgpu.parent || !vgpu.type)
+                        r = -ENOMEM;
+        }
         if (r == -ENOMEM && err && !err->message[0])
                 oemkvm_error_set(err, r, "out of memory checking the domain XML");
-        patch_done(&p);
-        if (r < 0)
+        if (r < 0) {
+                oemkvm_strv_free(files);
+                patch_vgpu_clear(&vgpu);
                 return r;
-        *ret_flags = p.flags | (p.changed ? OEMKVM_PATCH_CHANGED : 0);
+        }
+        *ret_flags = p->flags | (p->edits ? OEMKVM_PATCH_CHANGED : 0);
         *ret_files = files;
+        if (ret_vgpu)
+                *ret_vgpu = vgpu;
+        else
+                patch_vgpu_clear(&vgpu);
         return 0;
 }
 
@@ -219,11 +373,13 @@ OEMKVM_EXPORT void oemkvm_patch_result_clear(struct oemkvm_patch_result *res)
         if (!res)
                 return;
         free(res->xml);
+        free(res->summary);
+        oemkvm_strv_free(res->notes);
         *res = (struct oemkvm_patch_result){};
 }
 
 int oemkvm_patch_relocate(const struct oemkvm_ctx *ctx, const char *xml, size_t len,
-                                        struct oemkvm_patch_result *ret, struct oemkvm_error *err)
+                          struct oemkvm_patch_result *ret, struct oemkvm_error *err)
 {
         struct patch p = { .ctx = ctx, .err = err };
         int r;
@@ -238,7 +394,7 @@ int oemkvm_patch_relocate(const struct oemkvm_ctx *ctx, const char *xml, size_t 
 }
 
 int oemkvm_patch_files(const char *xml, size_t len, char ***ret_paths,
-                                     struct oemkvm_error *err)
+                       struct oemkvm_error *err)
 {
         struct patch p = { .err = err };
         char **list = NULL;
@@ -247,6 +403,8 @@ int oemkvm_patch_files(const char *xml, size_t len, char ***ret_paths,
         r = patch_load(&p, xml, len);
         if (r >= 0)
                 r = patch_license_files(&p, &list);
+        if (r >= 0)
+                r = patch_gvt_files(&p, &list);
         patch_done(&p);
         if (r < 0)
                 return r == -ENOMEM ? oemkvm_error_set(err, r, "out of memory listing the license files") : r;

@@ -7,27 +7,44 @@
  * 11.2), so the engine, the hook and an offline patch always agree.  A
  * native <os><acpi><table> naming the same file counts as present.
  *
+ * QEMU gets one table per signature and one structure per SMBIOS type from
+ * it, never two.  A domain set up by hand with the widespread recipe
+ * carries the user's own -acpitable/-smbios file= pairs: when it is tagged,
+ * each pair QEMU would load as an MSDM, a SLIC or an SMBIOS type 0/1
+ * structure is taken over — its value now names the dump's file, in its
+ * place in the command line — and the user's exact value is recorded, so
+ * removing the tag puts it back.  A pair of oemkvm's that the user edited
+ * into another file of the same kind is the user's from then on: oemkvm
+ * adds no second one.  "-smbios type=0|1,…" fields are refused: QEMU
+ * cannot take them next to a structure file of the same type.
+ *
  * The dump directory (the store, or source=) is loaded and validated as
  * `oemkvm show --input` does, and decides which files are named: MSDM and
  * SLIC are each optional (a SLIC alone is a Windows 7 era machine).
  *
  * Record: <license dir=DIR [commandline="added"] [qemu-ns="added"]> with
- * one <arg option=… file=…/> per pair oemkvm added; a pair the user wrote
- * is theirs and never recorded, so never removed.
+ * one <arg option=… file=DIR/NAME [was-value=…]/> per pair oemkvm set
+ * (was-value: the user's value it took over), and <arg option=…
+ * file=DIR/NAME owner="user"/> for a kind the user's own pair provides.
+ * A pair the user wrote that names the dump's file is theirs and never
+ * recorded, so never removed.
  */
 #include <string.h>
+#include <sys/stat.h>
 
 #include "domain/domain.h"
 
+/* Indexed by enum license_kind. */
 static const struct license_file {
         const char *option;
         const char *name;
-        size_t offset;                  /* of the file's blob in struct oemkvm_dump */
+        const char *what;       /* for messages */
+        size_t offset;          /* of the file's blob in struct oemkvm_dump */
 } license_files[] = {
-        { "-acpitable", OEMKVM_STORE_MSDM,    offsetof(struct oemkvm_dump, msdm) },
-        { "-acpitable", OEMKVM_STORE_SLIC,    offsetof(struct oemkvm_dump, slic) },
-        { "-smbios",    OEMKVM_STORE_SMBIOS0, offsetof(struct oemkvm_dump, smbios0) },
-        { "-smbios",    OEMKVM_STORE_SMBIOS1, offsetof(struct oemkvm_dump, smbios1) },
+        [LICENSE_MSDM]    = { "-acpitable", OEMKVM_STORE_MSDM,    "an MSDM",                   offsetof(struct oemkvm_dump, msdm) },
+        [LICENSE_SLIC]    = { "-acpitable", OEMKVM_STORE_SLIC,    "a SLIC",                    offsetof(struct oemkvm_dump, slic) },
+        [LICENSE_SMBIOS0] = { "-smbios",    OEMKVM_STORE_SMBIOS0, "an SMBIOS type 0 (BIOS)",   offsetof(struct oemkvm_dump, smbios0) },
+        [LICENSE_SMBIOS1] = { "-smbios",    OEMKVM_STORE_SMBIOS1, "an SMBIOS type 1 (system)", offsetof(struct oemkvm_dump, smbios1) },
 };
 
 /* Does the dump hold this file? */
@@ -36,24 +53,12 @@ static bool dump_has(const struct oemkvm_dump *d, const struct license_file *lf)
         return ((const struct oemkvm_blob *)((const char *)d + lf->offset))->data != NULL;
 }
 
-/*
- * Loads and validates the dump in dir, as `oemkvm show --input` does: a
- * zeroed, oversized or foreign file, a FIFO, a missing one — refused here,
- * not found out by QEMU or the guest.
- */
-static int dump_check(struct patch *p, const char *dir, bool store, struct oemkvm_dump *ret)
+/* The <qemu:arg> after a, when it is one. */
+static xmlNode *arg_value(const xmlNode *a)
 {
-        struct oemkvm_error sub = {};
-        int r = oemkvm_dump_load(dir, ret, &sub);
+        xmlNode *next = xml_next(a, NULL, NULL);
 
-        /* Its own code: apply and the hook make the store or say why not. */
-        if (r == -ENOENT && store)
-                return oemkvm_error_set(p->err, -ENODATA,
-                                        "license: the store '%s' holds no complete dump — run 'sudo oemkvm dump' first (%s)",
-                                        dir, sub.message);
-        if (r < 0)
-                return oemkvm_error_set(p->err, r, "license: %s", sub.message[0] ? sub.message : strerror(-r));
-        return 0;
+        return next && xml_is(next, OEMKVM_NS_QEMU, "arg") ? next : NULL;
 }
 
 /* The first <qemu:arg value=option/> directly followed by value=file=path. */
@@ -61,10 +66,9 @@ static xmlNode *arg_pair_find(const struct patch *p, const char *option, const c
 {
         xml_foreach(cl, p->domain, OEMKVM_NS_QEMU, "commandline")
                 xml_foreach(a, cl, OEMKVM_NS_QEMU, "arg") {
-                        xmlNode *next = xml_next(a, NULL, NULL);
-                        const char *v = next && xml_is(next, OEMKVM_NS_QEMU, "arg") ? xml_attr(next, "value") : NULL;
+                        const char *v = xml_attr(arg_value(a), "value");
 
-                        if (xml_attr_is(a, "value", option) && v && !strncmp(v, "file=", 5) &&
+                        if (qemuarg_option_is(a, option) && v && !strncmp(v, "file=", 5) &&
                             !strcmp(v + 5, path))
                                 return a;
                 }
@@ -89,9 +93,25 @@ static bool present(const struct patch *p, const struct license_file *lf, const 
                (!strcmp(lf->option, "-acpitable") && native_table(p, path));
 }
 
-/* QEMU refuses an -smbios file= of a type whose fields libvirt also sets. */
+/* QEMU refuses an -smbios file= of a type whose fields are also set: by
+ * libvirt from <sysinfo>/<smbios mode>, or by the user's own -smbios
+ * type=N,… ("can't load type N struct, fields already specified"). */
 static int check_smbios_conflict(struct patch *p)
 {
+        xml_foreach(cl, p->domain, OEMKVM_NS_QEMU, "commandline")
+                xml_foreach(a, cl, OEMKVM_NS_QEMU, "arg") {
+                        const char *v = xml_attr(arg_value(a), "value");
+                        int type;
+
+                        if (!v || !qemuarg_option_is(a, "-smbios"))
+                                continue;
+                        type = qemuarg_smbios_fields(v);
+                        if (type == 0 || type == 1)
+                                return oemkvm_error_set(p->err, -EINVAL,
+                                                        "license: your -smbios '%s' sets SMBIOS type %d fields, which QEMU refuses next to the dump's smbios_type_%d.bin (\"can't load type %d struct, fields already specified\") — remove that <qemu:arg> pair: the dump carries the laptop's own type %d",
+                                                        v, type, type, type, type);
+                }
+
         const xmlNode *sm = xml_child(xml_child(p->domain, NULL, "os"), NULL, "smbios");
 
         if (xml_attr_is(sm, "mode", "host"))
@@ -111,6 +131,44 @@ static int check_smbios_conflict(struct patch *p)
                                                         (const char *)part->name, type, type, (const char *)part->name);
                 }
         }
+        return 0;
+}
+
+/*
+ * Loads and validates the dump in dir, as `oemkvm show --input` does: a
+ * zeroed, oversized or foreign file, a link, a FIFO, a missing one —
+ * refused here, not found out by QEMU or the guest.
+ */
+static int dump_check(struct patch *p, const char *dir, bool store, struct oemkvm_dump *ret)
+{
+        struct oemkvm_error sub = {};
+        int r = oemkvm_dump_load(dir, ret, &sub);
+
+        /* Its own code: apply and the hook make the store or say why not. */
+        if (r == -ENOENT && store)
+                return oemkvm_error_set(p->err, -ENODATA,
+                                        "license: the store '%s' holds no complete dump — run 'sudo oemkvm dump' first (%s)",
+                                        dir, sub.message);
+        if (r == -ELOOP || r == -EINVAL)
+                return oemkvm_error_set(p->err, r, "license: %s — the dump must hold plain files, not links or devices: %s",
+                                        sub.message, store ? "run 'sudo oemkvm dump'"
+                                                           : "point source= at a directory written by 'oemkvm dump'");
+        if (r < 0)
+                return oemkvm_error_set(p->err, r, "license: %s", sub.message[0] ? sub.message : strerror(-r));
+        return 0;
+}
+
+/* An existing dump directory must be one (symlinks followed: QEMU only
+ * reads it); a missing one is explained by the missing files. */
+static int check_dir(struct patch *p, const char *dir, bool source)
+{
+        struct stat st;
+
+        if (stat(dir, &st) == 0 && !S_ISDIR(st.st_mode))
+                return oemkvm_error_set(p->err, -ENOTDIR, "%s: '%s' is not a directory — %s",
+                                        source ? "<oemkvm:license source=>" : "the store directory", dir,
+                                        source ? "point source= at a directory written by 'oemkvm dump'"
+                                               : "remove it and run 'sudo oemkvm dump'");
         return 0;
 }
 
@@ -194,9 +252,212 @@ static void paths_freep(char *(*paths)[ARRAY_SIZE(license_files)])
                 free((*paths)[i]);
 }
 
+/* The kind a record entry stands for: its option and file name. */
+static int entry_kind(const xmlNode *arg)
+{
+        const char *option = xml_attr(arg, "option"), *file = xml_attr(arg, "file");
+        const char *base = file ? strrchr(file, '/') : NULL;
+
+        for (size_t i = 0; base && option && i < ARRAY_SIZE(license_files); i++)
+                if (!strcmp(option, license_files[i].option) && !strcmp(base + 1, license_files[i].name))
+                        return (int)i;
+        return LICENSE_NONE;
+}
+
+/* A pair of oemkvm's, as its record entry names it; NULL when gone. */
+static xmlNode *entry_pair(const struct patch *p, const xmlNode *arg)
+{
+        const char *option = xml_attr(arg, "option"), *file = xml_attr(arg, "file");
+
+        if (state_is_user(arg) || !option || !file)
+                return NULL;
+        return arg_pair_find(p, option, file);
+}
+
+/* A license-shaped pair the user wrote, and what QEMU makes of it. */
+struct user_pair {
+        xmlNode *option;
+        xmlNode *value;
+        int kind;
+        bool missing_nul;
+        char *smbios_file;      /* an SMBIOS type 0/1 file's path */
+};
+
+struct user_pairs {
+        struct user_pair *v;
+        size_t n;
+        bool judged;
+};
+
+static void user_pairs_clear(struct user_pairs *u)
+{
+        for (size_t i = 0; i < u->n; i++)
+                free(u->v[i].smbios_file);
+        free(u->v);
+}
+
+/* Every -acpitable/-smbios pair that is not one of oemkvm's recorded ones. */
+static int user_pairs_collect(struct patch *p, const xmlNode *old, struct user_pairs *u)
+{
+        xml_foreach(cl, p->domain, OEMKVM_NS_QEMU, "commandline")
+                xml_foreach(a, cl, OEMKVM_NS_QEMU, "arg") {
+                        xmlNode *v = arg_value(a);
+                        bool ours = false;
+                        void *grown;
+
+                        if (!xml_attr(v, "value") ||
+                            !(qemuarg_option_is(a, "-acpitable") || qemuarg_option_is(a, "-smbios")))
+                                continue;
+                        xml_foreach(arg, old, OEMKVM_NS_STATE, "arg")
+                                ours = ours || entry_pair(p, arg) == a;
+                        if (ours)
+                                continue;
+                        grown = realloc(u->v, (u->n + 1) * sizeof(*u->v));
+                        if (!grown)
+                                return -ENOMEM;
+                        u->v = grown;
+                        u->v[u->n++] = (struct user_pair){ .option = a, .value = v, .kind = LICENSE_NONE };
+                }
+        return 0;
+}
+
+/* Reads the files only once a kind needs deciding. */
+static int user_pairs_judge(struct patch *p, struct user_pairs *u)
+{
+        if (u->judged)
+                return 0;
+        for (size_t i = 0; i < u->n; i++) {
+                int r = qemuarg_judge(p, u->v[i].option, xml_attr(u->v[i].value, "value"),
+                                      &u->v[i].kind, &u->v[i].missing_nul, &u->v[i].smbios_file);
+
+                if (r < 0)
+                        return r;
+        }
+        u->judged = true;
+        return 0;
+}
+static struct user_pair *user_pair_of(struct user_pairs *u, int kind)
+{
+        for (size_t i = 0; i < u->n; i++)
+                if (u->v[i].kind == kind)
+                        return &u->v[i];
+        return NULL;
+}
+
+/* One <arg/> in the new license entry; NULL values are left out. */
+static int record_arg(xmlNode *entry, const char *option, const char *file, const char *was_value,
+                      const char *owner)
+{
+        xmlNode *a = xmlNewChild(entry, entry->ns, BAD_CAST "arg", NULL);
+
+        if (!a || xml_attr_set(a, "option", option) < 0 || xml_attr_set(a, "file", file) < 0 ||
+            xml_attr_set(a, "was-value", was_value) < 0 || xml_attr_set(a, "owner", owner) < 0)
+                return -ENOMEM;
+        return 0;
+}
+
+static int note_missing_nul(struct patch *p, const struct user_pair *u, bool kept)
+{
+        if (!u->missing_nul)
+                return 0;
+        return patch_note(p,
+                          "license: your '%s' lacks the SMBIOS structure's final NUL (the 'dmidecode -u | xxd -r -p' recipe drops it), so QEMU glued the next structure onto it: that is why the guest showed no system information%s",
+                          u->smbios_file, kept ? " — fix the file, or delete that pair to get the dump's" : "");
+}
+
+/* The user's pair provides kind for good: record it as theirs. */
+static int keep_user(struct patch *p, xmlNode *entry, const struct user_pair *u, int kind, const char *path)
+{
+        const struct license_file *lf = &license_files[kind];
+        int r;
+
+        r = record_arg(entry, lf->option, path, NULL, "user");
+        if (r < 0)
+                return r;
+        p->flags |= OEMKVM_PATCH_USER_KEPT;
+        p->user_marks++;
+        r = patch_note(p, "license: kept your %s '%s' (%s) in place of oemkvm's — no second one is added; delete that pair to get the dump's",
+                       lf->option, xml_attr(u->value, "value"), lf->what);
+        return r < 0 ? r : note_missing_nul(p, u, true);
+}
+
+/* Takes the user's pair over in its place: its value names the dump's file. */
+static int adopt(struct patch *p, xmlNode *entry, const struct user_pair *u, int kind, const char *path)
+{
+        const struct license_file *lf = &license_files[kind];
+        _cleanup_free_ char *was = strdup(xml_attr(u->value, "value")), *value = NULL;
+        int r;
+
+        if (!was || asprintf(&value, "file=%s", path) < 0)
+                return -ENOMEM;
+        r = record_arg(entry, lf->option, path, was, NULL);
+        if (r < 0 || (r = xml_attr_set(u->value, "value", value)) < 0)
+                return r;
+        patch_touch(p);
+        r = patch_note(p, "license: took over your %s '%s' (%s): it now names the dump's %s; removing <oemkvm:license/> puts yours back",
+                       lf->option, was, lf->what, path);
+        return r < 0 ? r : note_missing_nul(p, u, false);
+}
+
+/* A pair of oemkvm's that is no longer wanted: the user's value back, or gone. */
+static int unset_pair(struct patch *p, const xmlNode *arg, xmlNode *a)
+{
+        const char *was;
+        int r = state_get(p, arg, "was-value", STATE_ARG, &was);
+
+        if (r < 0)
+                return r;
+        if (!was) {
+                remove_pair(p, a);
+                return 0;
+        }
+        r = xml_attr_set(arg_value(a), "value", was);
+        patch_touch(p);
+        return r;
+}
+
+/* Decides one kind of the dump: oemkvm's pair, the user's, or a new one. */
+static int license_kind(struct patch *p, const xmlNode *old, xmlNode *entry, struct user_pairs *users,
+                        int kind, const char *path)
+{
+        const struct license_file *lf = &license_files[kind];
+        const xmlNode *ours = NULL, *theirs = NULL;
+        struct user_pair *u;
+        int r;
+
+        xml_foreach(arg, old, OEMKVM_NS_STATE, "arg") {
+                if (entry_kind(arg) != kind)
+                        continue;
+                if (state_is_user(arg))
+                        theirs = arg;
+                else if (xml_attr_is(arg, "file", path))
+                        ours = arg;
+        }
+        if (present(p, lf, path)) {
+                /* Unrecorded, it is a pair the user wrote naming the dump. */
+                return ours ? record_arg(entry, lf->option, path, xml_attr(ours, "was-value"), NULL) : 0;
+        }
+
+        r = user_pairs_judge(p, users);
+        if (r < 0)
+                return r;
+        u = user_pair_of(users, kind);
+        if (theirs && u)
+                return record_arg(entry, lf->option, path, NULL, "user");
+        /* Ours is gone and a pair of the user's loads the same kind: they
+         * edited ours, and it is theirs now. */
+        if (ours && u)
+                return keep_user(p, entry, u, kind, path);
+        if (u)
+                return adopt(p, entry, u, kind, path);
+        r = add_pair(p, entry, lf, path);
+        return r < 0 ? r : record_arg(entry, lf->option, path, NULL, NULL);
+}
+
 int patch_license(struct patch *p, const xmlNode *feature)
 {
         _cleanup_(paths_freep) char *paths[ARRAY_SIZE(license_files)] = {};
+        _cleanup_(user_pairs_clear) struct user_pairs users = {};
         const xmlNode *old = state_find(p, "license", NULL, NULL);
         const char *dir = NULL;
         xmlNode *entry;
@@ -207,7 +468,10 @@ int patch_license(struct patch *p, const xmlNode *feature)
                 struct oemkvm_dump dump = {};
 
                 dir = source ? source : oemkvm_ctx_get_store_dir(p->ctx);
-                r = domain_check_path(source ? "<oemkvm:license source=>" : "the store directory", dir, true, p->err);
+                r = domain_check_path(source ? "<oemkvm:license source=>" : "the store directory", dir, p->err);
+                if (r < 0)
+                        return r;
+                r = check_dir(p, dir, source != NULL);
                 if (r < 0)
                         return r;
                 r = check_smbios_conflict(p);
@@ -228,17 +492,17 @@ int patch_license(struct patch *p, const xmlNode *feature)
                         return r;
         }
 
-        /* Remove the pairs oemkvm added that are no longer wanted. */
+        /* Unset the pairs oemkvm set that are no longer wanted (the feature
+         * is gone, the dump moved, a SLIC left the store). */
         xml_foreach(arg, old, OEMKVM_NS_STATE, "arg") {
-                const char *option = xml_attr(arg, "option"), *file = xml_attr(arg, "file");
-                xmlNode *a = option && file ? arg_pair_find(p, option, file) : NULL;
-                bool wanted = false;
+                xmlNode *a = entry_pair(p, arg);
+                int kind = entry_kind(arg);
 
-                for (size_t i = 0; i < ARRAY_SIZE(license_files); i++)
-                        if (paths[i] && !strcmp(paths[i], file ? file : ""))
-                                wanted = true;
-                if (a && !wanted)
-                        remove_pair(p, a);
+                if (a && !(kind != LICENSE_NONE && paths[kind] && xml_attr_is(arg, "file", paths[kind]))) {
+                        r = unset_pair(p, arg, a);
+                        if (r < 0)
+                                return r;
+                }
         }
         if (!feature) {
                 if (old)
@@ -251,30 +515,11 @@ int patch_license(struct patch *p, const xmlNode *feature)
                           "qemu-ns", old ? xml_attr(old, "qemu-ns") : NULL, NULL);
         if (!entry)
                 return -ENOMEM;
-        for (size_t i = 0; i < ARRAY_SIZE(license_files); i++) {
-                const struct license_file *lf = &license_files[i];
-                bool ours = false;
-
-                if (!paths[i])
-                        continue;
-                xml_foreach(arg, old, OEMKVM_NS_STATE, "arg")
-                        if (xml_attr_is(arg, "option", lf->option) && xml_attr_is(arg, "file", paths[i]))
-                                ours = true;
-                if (present(p, lf, paths[i])) {
-                        /* Already there: ours if recorded, else the user's. */
-                        if (!ours)
-                                continue;
-                } else {
-                        r = add_pair(p, entry, lf, paths[i]);
-                        if (r < 0)
-                                return r;
-                }
-                if (!xmlNewChild(entry, entry->ns, BAD_CAST "arg", NULL) ||
-                    xml_attr_set(entry->last, "option", lf->option) < 0 ||
-                    xml_attr_set(entry->last, "file", paths[i]) < 0)
-                        return -ENOMEM;
-        }
-        return 0;
+        r = user_pairs_collect(p, old, &users);
+        for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(license_files); i++)
+                if (paths[i])
+                        r = license_kind(p, old, entry, &users, (int)i, paths[i]);
+        return r;
 }
 
 int patch_license_relocate(struct patch *p)
@@ -289,17 +534,17 @@ int patch_license_relocate(struct patch *p)
         /* A source= dump is wherever the user put it: keep its paths. */
         if (!feature || !old || xml_attr(feature, "source"))
                 return 0;
-        r = domain_check_path("the store directory", dir, true, p->err);
+        r = domain_check_path("the store directory", dir, p->err);
         if (r < 0)
                 return r;
         /* This host's store, validated; a file the definition names must be in it. */
         loaded = oemkvm_dump_load(dir, &dump, NULL) >= 0;
 
         xml_foreach(arg, old, OEMKVM_NS_STATE, "arg") {
-                const char *option = xml_attr(arg, "option"), *file = xml_attr(arg, "file");
+                const char *file = xml_attr(arg, "file");
                 const char *base = file ? strrchr(file, '/') : NULL;
                 _cleanup_free_ char *path = NULL, *value = NULL;
-                xmlNode *a = option && file ? arg_pair_find(p, option, file) : NULL;
+                xmlNode *a = entry_kind(arg) != LICENSE_NONE ? entry_pair(p, arg) : NULL;
                 bool have = false;
 
                 if (!a || !base)

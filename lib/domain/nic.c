@@ -30,8 +30,11 @@ static int switch_nic(struct patch *p, xmlNode *iface, xmlNode *model, const cha
 
 static int revert_nic(struct patch *p, const xmlNode *old, xmlNode *model)
 {
-        const char *was = xml_attr(old, "was-model");
+        const char *was;
+        int r = state_get(p, old, "was-model", STATE_MODEL, &was);
 
+        if (r < 0)
+                return r;
         patch_touch(p);
         if (!was) {
                 xml_remove(model);

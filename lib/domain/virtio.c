@@ -18,18 +18,23 @@ int patch_virtio(struct patch *p, const xmlNode *feature)
         if (feature) {
                 const char *storage = xml_attr(feature, "storage");
                 const char *network = xml_attr(feature, "network");
+                char shown[DOMAIN_SHOWN_MAX];
 
-                if (storage && strcmp(storage, "scsi"))
+                if (storage && strcmp(storage, "scsi")) {
+                        domain_shown(storage, shown);
                         return oemkvm_error_set(p->err, -EINVAL,
                                                 "<oemkvm:virtio storage='%s'>: the storage bus is 'scsi' (virtio-scsi) — fix or drop the attribute",
-                                                storage);
-                if (network && strcmp(network, "virtio"))
+                                                shown);
+                }
+                if (network && strcmp(network, "virtio")) {
+                        domain_shown(network, shown);
                         return oemkvm_error_set(p->err, -EINVAL,
                                                 "<oemkvm:virtio network='%s'>: the NIC model is 'virtio' — fix or drop the attribute",
-                                                network);
+                                                shown);
+                }
                 iso = xml_attr(feature, "drivers");
                 if (iso) {
-                        r = domain_check_path("<oemkvm:virtio drivers=>", iso, false, p->err);
+                        r = domain_check_path("<oemkvm:virtio drivers=>", iso, p->err);
                         if (r < 0)
                                 return r;
                 }

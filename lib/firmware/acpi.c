@@ -225,13 +225,13 @@ static int acpi_check(const uint8_t *buf, size_t len, const char *signature, con
 }
 
 int oemkvm_acpi_parse(const uint8_t *buf, size_t len, const char *signature,
-                                    const char *origin, struct oemkvm_error *err)
+                      const char *origin, struct oemkvm_error *err)
 {
         return acpi_check(buf, len, signature, origin, err);
 }
 
 int oemkvm_acpi_read(const struct oemkvm_ctx *ctx, const char *signature,
-                                   uint8_t **ret_buf, size_t *ret_len, struct oemkvm_error *err)
+                     uint8_t **ret_buf, size_t *ret_len, struct oemkvm_error *err)
 {
         _cleanup_free_ char *path = NULL;
         _cleanup_free_ uint8_t *buf = NULL;

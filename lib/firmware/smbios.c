@@ -231,8 +231,8 @@ static int smbios_parse(const uint8_t *ep_buf, size_t ep_len, const uint8_t *tab
 }
 
 int oemkvm_smbios_parse(const uint8_t *entry_point, size_t ep_len,
-                                      const uint8_t *table, size_t table_len,
-                                      struct oemkvm_smbios **ret, struct oemkvm_error *err)
+                        const uint8_t *table, size_t table_len,
+                        struct oemkvm_smbios **ret, struct oemkvm_error *err)
 {
         return smbios_parse(entry_point, ep_len, table, table_len, "smbios_entry_point", "DMI", ret, err);
 }
@@ -260,7 +260,7 @@ static int dmi_file_read(const struct oemkvm_ctx *ctx, const char *rel, size_t m
 }
 
 int oemkvm_smbios_read(const struct oemkvm_ctx *ctx, struct oemkvm_smbios **ret,
-                                     struct oemkvm_error *err)
+                       struct oemkvm_error *err)
 {
         _cleanup_free_ char *ep_path = NULL, *dmi_path = NULL;
         _cleanup_free_ uint8_t *ep = NULL, *table = NULL;
@@ -291,7 +291,7 @@ unsigned oemkvm_smbios_version(const struct oemkvm_smbios *smbios)
 }
 
 int oemkvm_smbios_find(const struct oemkvm_smbios *smbios, uint8_t type,
-                                     const uint8_t **ret_buf, size_t *ret_len)
+                       const uint8_t **ret_buf, size_t *ret_len)
 {
         for (size_t i = 0; i < smbios->n_structs; i++)
                 if (smbios->structs[i].type == type) {
@@ -303,7 +303,7 @@ int oemkvm_smbios_find(const struct oemkvm_smbios *smbios, uint8_t type,
 }
 
 int oemkvm_smbios_struct_check(const uint8_t *buf, size_t len, uint8_t type,
-                                             const char *origin, struct oemkvm_error *err)
+                               const char *origin, struct oemkvm_error *err)
 {
         size_t span;
 

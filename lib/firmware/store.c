@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The store: the host's license data as QEMU reads it, one file per ACPI
- * table or SMBIOS structure, in a directory oemkvm creates and marks as its
- * own.  Collecting validates everything before a byte is written.
+ * table or SMBIOS structure, and the GVT-g UEFI ROM when the user copies
+ * one in, in a directory oemkvm creates and marks as its own.  Collecting
+ * validates everything before a byte is written.
  *
  * Writing never changes a file in place.  A complete new set is built in a
  * sibling directory (.<name>.oemkvm-…), synced, and swapped in with one
@@ -32,7 +33,7 @@
 #define STORE_FILE_MAX (1024 * 1024)
 
 /* Written first into every set oemkvm builds: what makes a directory ours. */
-#define STORE_MARKER ".oemkvm-store"
+#define STORE_MARKER OEMKVM_STORE_MARKER
 #define STORE_MARKER_TEXT \
         "This directory is an oemkvm license store, written by 'oemkvm dump'.\n" \
         "It is replaced as a whole whenever the firmware's tables change: keep nothing else in it.\n"
@@ -290,6 +291,27 @@ OEMKVM_EXPORT int oemkvm_dump_load(const char *dir, struct oemkvm_dump *ret, str
 
 /* ---------------------------------------------------------------- writing */
 
+/* A PCI expansion ROM BAR is at most 16 MiB. */
+#define GVT_ROM_MAX (16 * 1024 * 1024)
+
+/*
+ * What a set holds, as the writer sees it: the dump's files, then the
+ * GVT-g ROM `oemkvm gvt rom` copies in — not part of a dump, carried from
+ * set to set by a dump, as a dump's files are by a new ROM.
+ */
+#define SET_FILES (ARRAY_SIZE(store_files) + 1)
+#define SET_ROM ARRAY_SIZE(store_files)
+
+static const char *set_name(size_t i)
+{
+        return i == SET_ROM ? OEMKVM_STORE_GVT_ROM : store_files[i].name;
+}
+
+static size_t set_max(size_t i)
+{
+        return i == SET_ROM ? GVT_ROM_MAX : STORE_FILE_MAX;
+}
+
 static int write_all(int fd, const uint8_t *p, size_t len)
 {
         while (len > 0) {
@@ -308,8 +330,8 @@ static int write_all(int fd, const uint8_t *p, size_t len)
 
 static bool is_store_name(const char *name)
 {
-        for (size_t i = 0; i < ARRAY_SIZE(store_files); i++)
-                if (!strcmp(name, store_files[i].name))
+        for (size_t i = 0; i < SET_FILES; i++)
+                if (!strcmp(name, set_name(i)))
                         return true;
         return false;
 }
@@ -491,20 +513,18 @@ static int set_file_write(int tfd, const char *name, const uint8_t *data, size_t
         return r;
 }
 
-/* Builds the whole new set in the sibling directory tfd. */
-static int set_build(int tfd, const struct oemkvm_dump *dump, gid_t gid)
+/* Builds the whole new set (blobs[i] for set_name(i); NULL: none) in the
+ * sibling directory tfd. */
+static int set_build(int tfd, const struct oemkvm_blob *const blobs[SET_FILES], gid_t gid)
 {
         int r;
 
         /* The marker first: whatever is in here from now on may be removed. */
         r = set_file_write(tfd, STORE_MARKER, (const uint8_t *)STORE_MARKER_TEXT,
                            strlen(STORE_MARKER_TEXT), gid);
-        for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(store_files); i++) {
-                const struct oemkvm_blob *b = dump_blob_const(dump, &store_files[i]);
-
-                if (b->data)
-                        r = set_file_write(tfd, store_files[i].name, b->data, b->len, gid);
-        }
+        for (size_t i = 0; r >= 0 && i < SET_FILES; i++)
+                if (blobs[i] && blobs[i]->data)
+                        r = set_file_write(tfd, set_name(i), blobs[i]->data, blobs[i]->len, gid);
         if (r >= 0 && gid != (gid_t)-1 && fchown(tfd, (uid_t)-1, gid) < 0)
                 r = -errno;
         if (r >= 0 && fchmod(tfd, 0750) < 0)
@@ -514,19 +534,21 @@ static int set_build(int tfd, const struct oemkvm_dump *dump, gid_t gid)
         return r;
 }
 
-/* Does dfd/name hold exactly blob (absent when blob has no data), 0640, group gid? */
-static bool file_is_current(int dfd, const char *name, const struct oemkvm_blob *blob, gid_t gid)
+/* Does dfd/name hold exactly blob (absent when blob is NULL or has no
+ * data), 0640, group gid? */
+static bool file_is_current(int dfd, const char *name, const struct oemkvm_blob *blob, size_t max, gid_t gid)
 {
         _cleanup_free_ uint8_t *buf = NULL;
+        const bool want = blob && blob->data;
         struct stat st;
         size_t len;
 
         if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-                return errno == ENOENT && !blob->data;
-        if (!blob->data || !S_ISREG(st.st_mode) || (st.st_mode & 07777) != 0640 ||
+                return errno == ENOENT && !want;
+        if (!want || !S_ISREG(st.st_mode) || (st.st_mode & 07777) != 0640 ||
             (gid != (gid_t)-1 && st.st_gid != gid) || (size_t)st.st_size != blob->len)
                 return false;
-        if (read_full_file_at(dfd, name, name, STORE_FILE_MAX, &buf, &len, NULL) < 0)
+        if (read_full_file_at(dfd, name, name, max, &buf, &len, NULL) < 0)
                 return false;
         return len == blob->len && memcmp(buf, blob->data, len) == 0;
 }
@@ -586,18 +608,39 @@ static int existing_check(int pfd, const char *base, const char *dir, enum exist
         return 0;
 }
 
-/* How many files of the set differ between dfd and dump (all when there is no set). */
-static int files_changed(int dfd, const struct oemkvm_dump *dump, gid_t gid)
+/* How many files of the set differ between dfd and blobs (all when there is no set). */
+static int files_changed(int dfd, const struct oemkvm_blob *const blobs[SET_FILES], gid_t gid)
 {
         int n = 0;
 
-        for (size_t i = 0; i < ARRAY_SIZE(store_files); i++) {
-                const struct oemkvm_blob *b = dump_blob_const(dump, &store_files[i]);
-
-                if (dfd < 0 ? b->data != NULL : !file_is_current(dfd, store_files[i].name, b, gid))
+        for (size_t i = 0; i < SET_FILES; i++)
+                if (dfd < 0 ? blobs[i] && blobs[i]->data : !file_is_current(dfd, set_name(i), blobs[i], set_max(i), gid))
                         n++;
-        }
         return n;
+}
+
+/*
+ * The files of the set in dfd (-EBADF: none) that the new set keeps as
+ * they are: read raw into blobs[i] for each i in [from, to), absent ones
+ * left empty.
+ */
+static int set_carry(int dfd, const char *dir, size_t from, size_t to, struct oemkvm_blob *blobs,
+                     struct oemkvm_error *err)
+{
+        for (size_t i = from; dfd >= 0 && i < to; i++) {
+                _cleanup_free_ char *path = path_join(dir, set_name(i));
+                struct oemkvm_error sub = {};
+                int r;
+
+                if (!path)
+                        return oemkvm_error_set(err, -ENOMEM, "out of memory");
+                r = read_full_file_at(dfd, set_name(i), path, set_max(i), &blobs[i].data, &blobs[i].len, &sub);
+                if (r == -ENOENT)
+                        continue;
+                if (r < 0)
+                        return oemkvm_error_set(err, r, "cannot keep a file of the store in the new one: %s", sub.message);
+        }
+        return 0;
 }
 
 /* Only the directory's own mode or group is off: ours, so fixed in place. */
@@ -669,7 +712,7 @@ static int parent_lock(int pfd, const char *parent, struct oemkvm_error *err)
 
 /* The new set, built beside the old one and swapped in. */
 static int set_switch(int pfd, const char *base, const char *dir, enum existing existing,
-                      const struct oemkvm_dump *dump, gid_t gid, struct oemkvm_error *err)
+                      const struct oemkvm_blob *const blobs[SET_FILES], gid_t gid, struct oemkvm_error *err)
 {
         _cleanup_close_ int tfd = -EBADF;
         char tmp[NAME_MAX + 1];
@@ -689,7 +732,7 @@ static int set_switch(int pfd, const char *base, const char *dir, enum existing 
                 (void)unlinkat(pfd, tmp, AT_REMOVEDIR);
                 return oemkvm_error_set(err, r, "cannot open the directory made beside '%s': %s", dir, strerror(-r));
         }
-        r = set_build(tfd, dump, gid);
+        r = set_build(tfd, blobs, gid);
         if (r < 0) {
                 (void)set_remove(pfd, tmp);
                 return oemkvm_error_set(err, r, "cannot write the new store beside '%s': %s", dir, strerror(-r));
@@ -718,11 +761,18 @@ static int set_switch(int pfd, const char *base, const char *dir, enum existing 
         return 0;
 }
 
-OEMKVM_EXPORT int oemkvm_dump_write(const struct oemkvm_dump *dump, const char *dir, gid_t gid,
-                                    struct oemkvm_error *err)
+/*
+ * Writes a new set as the store dir: the dump's files (NULL: carried over
+ * from the current set) and the ROM (NULL: carried over).  Returns how
+ * many files changed.
+ */
+static int store_write(const char *dir, gid_t gid, const struct oemkvm_dump *dump,
+                       const struct oemkvm_blob *rom, struct oemkvm_error *err)
 {
         _cleanup_free_ char *copy = NULL;
         _cleanup_close_ int pfd = -EBADF, sfd = -EBADF;
+        struct oemkvm_blob carried[SET_FILES] = {};
+        const struct oemkvm_blob *blobs[SET_FILES];
         enum existing existing = EXISTING_NONE;
         char *base;
         const char *parent;
@@ -730,8 +780,6 @@ OEMKVM_EXPORT int oemkvm_dump_write(const struct oemkvm_dump *dump, const char *
         size_t n;
         int r, changed;
 
-        if (!dump_complete(dump))
-                return oemkvm_error_set(err, -EINVAL, "refusing to write an incomplete dump to '%s'", dir);
         if (dir[0] != '/')
                 return oemkvm_error_set(err, -EINVAL, "store directory '%s' is not an absolute path", dir);
 
@@ -775,13 +823,23 @@ OEMKVM_EXPORT int oemkvm_dump_write(const struct oemkvm_dump *dump, const char *
         r = existing_check(pfd, base, copy, &existing, &sfd, err);
         if (r < 0)
                 return r;
-        changed = files_changed(sfd, dump, gid);
+
+        for (size_t i = 0; i < ARRAY_SIZE(store_files); i++)
+                blobs[i] = dump ? dump_blob_const(dump, &store_files[i]) : &carried[i];
+        blobs[SET_ROM] = rom ? rom : &carried[SET_ROM];
+        r = set_carry(sfd, copy, dump ? SET_ROM : 0, rom ? SET_ROM : SET_FILES, carried, err);
+        if (r < 0)
+                goto out;
+
+        changed = files_changed(sfd, blobs, gid);
         if (existing == EXISTING_STORE && changed == 0) {
                 struct dir_survey s = {};
 
-                /* Current, unless a file of oemkvm's past lies about in it. */
-                if (dir_each(sfd, survey_one, &s) >= 0 && !s.legacy_temp)
-                        return store_dir_fix(sfd, copy, gid, err);
+                /* Current, unless a file of the per-file writer lies about in it. */
+                if (dir_each(sfd, survey_one, &s) >= 0 && !s.legacy_temp) {
+                        r = store_dir_fix(sfd, copy, gid, err);
+                        goto out;
+                }
         }
 
         if (existing == EXISTING_LEGACY) {
@@ -789,9 +847,81 @@ OEMKVM_EXPORT int oemkvm_dump_write(const struct oemkvm_dump *dump, const char *
                  * leaves of it is recognised and removed next time. */
                 r = set_file_write(sfd, STORE_MARKER, (const uint8_t *)STORE_MARKER_TEXT,
                                    strlen(STORE_MARKER_TEXT), gid);
-                if (r < 0 && r != -EEXIST)
-                        return oemkvm_error_set(err, r, "cannot mark '%s' as an oemkvm store: %s", copy, strerror(-r));
+                if (r < 0 && r != -EEXIST) {
+                        r = oemkvm_error_set(err, r, "cannot mark '%s' as an oemkvm store: %s", copy, strerror(-r));
+                        goto out;
+                }
         }
-        r = set_switch(pfd, base, copy, existing, dump, gid, err);
-        return r < 0 ? r : changed;
+        r = set_switch(pfd, base, copy, existing, blobs, gid, err);
+        if (r >= 0)
+                r = changed;
+out:
+        for (size_t i = 0; i < SET_FILES; i++)
+                blob_clear(&carried[i]);
+        return r;
+}
+
+OEMKVM_EXPORT int oemkvm_dump_write(const struct oemkvm_dump *dump, const char *dir, gid_t gid,
+                                    struct oemkvm_error *err)
+{
+        if (!dump_complete(dump))
+                return oemkvm_error_set(err, -EINVAL, "refusing to write an incomplete dump to '%s'", dir);
+        return store_write(dir, gid, dump, NULL, err);
+}
+
+/* The user's ROM: a link is followed (it is only read), the result must be
+ * a regular file; never blocks. */
+static int rom_read(const char *path, struct oemkvm_blob *ret, struct oemkvm_error *err)
+{
+        _cleanup_close_ int fd = -EBADF;
+        _cleanup_free_ uint8_t *buf = NULL;
+        struct stat st;
+        size_t len = 0;
+
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0)
+                return oemkvm_error_set(err, -errno, "cannot open '%s': %s", path, strerror(errno));
+        if (fstat(fd, &st) < 0)
+                return oemkvm_error_set(err, -errno, "cannot stat '%s': %s", path, strerror(errno));
+        if (!S_ISREG(st.st_mode))
+                return oemkvm_error_set(err, -EINVAL, "'%s' is not a regular file — give the path of vbios_gvt_uefi.rom", path);
+        if (st.st_size < 2 || st.st_size > GVT_ROM_MAX)
+                return oemkvm_error_set(err, -EINVAL, "'%s' is %lld bytes: not a PCI option ROM (at most 16 MiB)",
+                                        path, (long long)st.st_size);
+        buf = malloc((size_t)st.st_size);
+        if (!buf)
+                return oemkvm_error_set(err, -ENOMEM, "out of memory reading '%s'", path);
+        while (len < (size_t)st.st_size) {
+                ssize_t n = read(fd, buf + len, (size_t)st.st_size - len);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        return oemkvm_error_set(err, n < 0 ? -errno : -EIO, "cannot read '%s': %s", path,
+                                                n < 0 ? strerror(errno) : "it shrank while being read");
+                len += (size_t)n;
+        }
+        if (buf[0] != 0x55 || buf[1] != 0xaa)
+                return oemkvm_error_set(err, -EINVAL,
+                                        "'%s' is not a PCI option ROM (it does not start with 55 AA) — give the path of vbios_gvt_uefi.rom",
+                                        path);
+        ret->data = TAKE_PTR(buf);
+        ret->len = len;
+        return 0;
+}
+
+OEMKVM_EXPORT int oemkvm_gvt_rom_install(const struct oemkvm_ctx *ctx, const char *path, gid_t gid,
+                                         char ret_sha256[65], struct oemkvm_error *err)
+{
+        struct oemkvm_blob rom = {};
+        int r;
+
+        r = rom_read(path, &rom, err);
+        if (r < 0)
+                return r;
+        sha256_hex(rom.data, rom.len, ret_sha256);
+        /* A new set: the dump's files as they are, this ROM. */
+        r = store_write(oemkvm_ctx_get_store_dir(ctx), gid, NULL, &rom, err);
+        blob_clear(&rom);
+        return r < 0 ? r : r > 0;
 }

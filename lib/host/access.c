@@ -52,8 +52,7 @@ int qemu_cred_load(const struct oemkvm_ctx *ctx, struct qemu_cred *ret, struct o
         return r;
 }
 
-/* Would QEMU be granted `want` (4 read, 1 search) on st by its mode bits? */
-static bool qemu_may(const struct qemu_cred *cred, const struct stat *st, unsigned want)
+bool qemu_may(const struct qemu_cred *cred, const struct stat *st, unsigned want)
 {
         unsigned bits = st->st_mode & 7;
 

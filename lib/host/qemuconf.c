@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "host/host.h"
 #include "util/util.h"
 
 #ifndef OEMKVM_QEMU_GROUP
@@ -166,7 +167,7 @@ OEMKVM_EXPORT int oemkvm_qemu_group(const struct oemkvm_ctx *ctx, gid_t *ret_gid
 }
 
 int oemkvm_qemu_user(const struct oemkvm_ctx *ctx, uid_t *ret_uid, char **ret_name,
-                                   struct oemkvm_error *err)
+                     struct oemkvm_error *err)
 {
         unsigned id;
         int r;
@@ -175,4 +176,16 @@ int oemkvm_qemu_user(const struct oemkvm_ctx *ctx, uid_t *ret_uid, char **ret_na
         if (r >= 0)
                 *ret_uid = (uid_t)id;
         return r;
+}
+
+int qemu_security_driver(const struct oemkvm_ctx *ctx, char **ret, struct oemkvm_error *err)
+{
+        _cleanup_free_ char *value = NULL, *conf = NULL;
+        int r;
+
+        r = conf_value(ctx, "security_driver", "", &value, &conf, err);
+        if (r < 0)
+                return r;
+        *ret = *value ? TAKE_PTR(value) : NULL;
+        return 0;
 }

@@ -89,4 +89,7 @@ int read_full_file(const char *path, size_t max, uint8_t **ret_buf, size_t *ret_
 /* malloc'd "a/b" with exactly one slash between. */
 char *path_join(const char *a, const char *b);
 
+/* The SHA-256 of data as 64 lowercase hex digits and a NUL. */
+void sha256_hex(const uint8_t *data, size_t len, char out[65]);
+
 #endif

@@ -4,32 +4,99 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
+#include <libxml/SAX2.h>
 #include <libxml/parser.h>
+#include <libxml/xmlerror.h>
 #include <libxml/xmlsave.h>
 
 #include "util/xml.h"
 
 #define INDENT_UNIT "  "
 
-/* The first error is where the input goes wrong; later ones follow from it. */
+/* What the parse found wrong first; later errors follow from it. */
 struct first_error {
         int line;
         char message[256];
 };
 
-static void keep_first_error(void *data, xmlError *e)
+static void first_error_set(struct first_error *f, int line, const char *prefix, const char *message)
 {
-        struct first_error *f = ((xmlParserCtxt *)data)->_private;
         size_t n;
 
-        if (f->line || !e)
+        if (f->line)
                 return;
-        f->line = e->line > 0 ? e->line : 1;
-        snprintf(f->message, sizeof(f->message), "%s", e->message ? e->message : "not well-formed");
+        f->line = line > 0 ? line : 1;
+        snprintf(f->message, sizeof(f->message), "%s%s", prefix, message);
         n = strlen(f->message);
         while (n > 0 && (f->message[n - 1] == '\n' || f->message[n - 1] == ' '))
                 f->message[--n] = 0;
+        /* One line, whatever libxml2 put into it. */
+        for (char *c = f->message; *c; c++)
+                if (*c == '\n' || *c == '\r' || *c == '\t')
+                        *c = ' ';
+}
+
+static void keep_first_error(void *data, xmlError *e)
+{
+        if (!e || e->level < XML_ERR_ERROR)
+                return;
+        first_error_set(((xmlParserCtxt *)data)->_private, e->line,
+                        e->domain == XML_FROM_NAMESPACE ? "namespace error: " : "",
+                        e->message ? e->message : "not well-formed");
+}
+
+/*
+ * libvirt never writes a DOCTYPE, and only a DOCTYPE can declare entities:
+ * refusing it here, before its internal subset is parsed, keeps entity
+ * bombs (a flat 1 MB entity referenced thousands of times) out entirely.
+ */
+static void refuse_doctype(void *data, const xmlChar *name, const xmlChar *external_id,
+                           const xmlChar *system_id)
+{
+        xmlParserCtxt *pc = data;
+        struct first_error *f = pc->_private;
+
+        (void)name;
+        (void)external_id;
+        (void)system_id;
+        first_error_set(f, xmlSAX2GetLineNumber(pc), "", "");
+        f->message[0] = 0;
+        pc->wellFormed = 0;
+        xmlStopParser(pc);
+}
+
+/* libxml2 prints what it has no handler for (allocation failures in
+ * tree functions among them) on stderr; the library never prints. */
+static void discard_generic(void *data, const char *fmt, ...)
+{
+        (void)data;
+        (void)fmt;
+}
+
+static void discard_structured(void *data, xmlError *e)
+{
+        (void)data;
+        (void)e;
+}
+
+static void libxml2_quiet(void)
+{
+        xmlSetGenericErrorFunc(NULL, discard_generic);
+        xmlSetStructuredErrorFunc(NULL, discard_structured);
+}
+
+/* Encodings whose declaration is not ASCII-compatible: the serializer
+ * keeps the input's declaration as bytes, so refuse them. */
+static bool encoding_wide(const char *enc)
+{
+        static const char *const wide[] = { "UTF-16", "UTF16", "UCS-2", "UCS2", "UTF-32", "UTF32", "UCS-4", "UCS4" };
+
+        for (size_t i = 0; enc && i < ARRAY_SIZE(wide); i++)
+                if (!strncasecmp(enc, wide[i], strlen(wide[i])))
+                        return true;
+        return false;
 }
 
 int xml_parse(const char *xml, size_t len, const char *what, xmlDoc **ret,
@@ -38,7 +105,9 @@ int xml_parse(const char *xml, size_t len, const char *what, xmlDoc **ret,
         struct first_error first = {};
         xmlParserCtxt *pc;
         xmlDoc *doc;
+        bool ns_ok;
 
+        libxml2_quiet();
         if (len > INT_MAX)
                 return oemkvm_error_set(err, -EFBIG, "%s: XML larger than %d bytes", what, INT_MAX);
 
@@ -47,18 +116,36 @@ int xml_parse(const char *xml, size_t len, const char *what, xmlDoc **ret,
                 return oemkvm_error_set(err, -ENOMEM, "out of memory parsing %s", what);
         pc->_private = &first;
         pc->sax->serror = keep_first_error;
+        pc->sax->internalSubset = refuse_doctype;
 
         /* No NOENT (entities stay references), no DTD loading, no network;
          * NOERROR/NOWARNING and our handler keep libxml2 from printing. */
         doc = xmlCtxtReadMemory(pc, xml, (int)len, NULL, NULL,
                                 XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+        ns_ok = pc->nsWellFormed;
         xmlFreeParserCtxt(pc);
+        if (doc && (!ns_ok || first.line)) {
+                xmlFreeDoc(doc);
+                doc = NULL;
+        }
+        if (!doc && first.line && !first.message[0])
+                return oemkvm_error_set(err, -EINVAL,
+                                        "%s: line %d: a DOCTYPE is not accepted (it can declare entities) — libvirt never writes one; remove it",
+                                        what, first.line);
         if (!doc)
                 return oemkvm_error_set(err, -EINVAL, "%s: malformed XML at line %d: %s", what,
                                         first.line, first.line ? first.message : "not well-formed");
         if (!xmlDocGetRootElement(doc)) {
                 xmlFreeDoc(doc);
                 return oemkvm_error_set(err, -EINVAL, "%s: no root element", what);
+        }
+        if (encoding_wide((const char *)doc->encoding)) {
+                int r = oemkvm_error_set(err, -EINVAL,
+                                         "%s: encoding '%s' is not accepted — libvirt reads and writes UTF-8; convert it (iconv -t UTF-8) and drop the declaration's encoding",
+                                         what, (const char *)doc->encoding);
+
+                xmlFreeDoc(doc);
+                return r;
         }
         *ret = doc;
         return 0;
@@ -69,26 +156,35 @@ static bool is_space(char c)
         return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
+#define UTF8_BOM "\xef\xbb\xbf"
+
 int xml_serialize(xmlDoc *doc, const char *orig, size_t orig_len, char **ret, size_t *ret_len)
 {
         xmlBuffer *buf;
         xmlSaveCtxt *save;
-        size_t decl = 0, body_len, tail = 0;
+        size_t head = 0, body_len, tail = 0, n;
+        bool decl = false;
         const char *body;
         char *out;
 
-        /* Keep the user's declaration verbatim (libxml2 would rewrite it). */
-        if (orig_len >= 5 && !memcmp(orig, "<?xml", 5)) {
-                const char *end = memmem(orig, orig_len, "?>", 2);
+        /* Keep the user's byte-order mark and declaration verbatim (libxml2
+         * would rewrite them); the body is written in the encoding that
+         * declaration names. */
+        if (orig_len >= 3 && !memcmp(orig, UTF8_BOM, 3))
+                head = 3;
+        if (orig_len >= head + 5 && !memcmp(orig + head, "<?xml", 5)) {
+                const char *end = memmem(orig + head, orig_len - head, "?>", 2);
 
-                if (end)
-                        decl = (size_t)(end - orig) + 2;
+                if (end) {
+                        head = (size_t)(end - orig) + 2;
+                        decl = true;
+                }
         }
 
         buf = xmlBufferCreate();
         if (!buf)
                 return -ENOMEM;
-        save = xmlSaveToBuffer(buf, "UTF-8", XML_SAVE_NO_DECL);
+        save = xmlSaveToBuffer(buf, doc->encoding ? (const char *)doc->encoding : "UTF-8", XML_SAVE_NO_DECL);
         if (!save) {
                 xmlBufferFree(buf);
                 return -ENOMEM;
@@ -107,21 +203,24 @@ int xml_serialize(xmlDoc *doc, const char *orig, size_t orig_len, char **ret, si
         while (tail < orig_len && is_space(orig[orig_len - tail - 1]))
                 tail++;
 
-        out = malloc(decl + (decl ? 1 : 0) + body_len + tail + 1);
+        out = malloc(head + 1 + body_len + tail + 1);
         if (!out) {
                 xmlBufferFree(buf);
                 return -ENOMEM;
         }
-        memcpy(out, orig, decl);
+        memcpy(out, orig, head);
+        n = head;
         if (decl)
-                out[decl++] = '\n';
-        memcpy(out + decl, body, body_len);
-        memcpy(out + decl + body_len, orig + orig_len - tail, tail);
-        out[decl + body_len + tail] = 0;
+                out[n++] = '\n';
+        memcpy(out + n, body, body_len);
+        n += body_len;
+        memcpy(out + n, orig + orig_len - tail, tail);
+        n += tail;
+        out[n] = 0;
         xmlBufferFree(buf);
 
         *ret = out;
-        *ret_len = decl + body_len + tail;
+        *ret_len = n;
         return 0;
 }
 
@@ -356,8 +455,33 @@ static bool same_ns(const xmlNs *a, const xmlNs *b)
         return xmlStrEqual(a->href, b->href);
 }
 
-static bool attrs_contained(const xmlNode *a, const xmlNode *b)
+/* An attribute's value: its text node's own bytes when it has exactly one
+ * (the usual case: no allocation), else a copy in *alloc. */
+static const xmlChar *attr_value(const xmlAttr *x, xmlChar **alloc)
 {
+        if (!x->children)
+                return BAD_CAST "";
+        if (x->children->type == XML_TEXT_NODE && !x->children->next)
+                return x->children->content;
+        *alloc = xmlNodeListGetString(x->doc, x->children, 1);
+        return *alloc ? *alloc : BAD_CAST "";
+}
+
+static size_t attrs_count(const xmlNode *n)
+{
+        size_t k = 0;
+
+        for (const xmlAttr *x = n->properties; x; x = x->next)
+                k++;
+        return k;
+}
+
+/* The same attribute set: XML forbids a name twice on one element, so equal
+ * counts and every attribute of a found in b with its value suffice. */
+static bool attrs_equal(const xmlNode *a, const xmlNode *b)
+{
+        if (attrs_count(a) != attrs_count(b))
+                return false;
         for (const xmlAttr *x = a->properties; x; x = x->next) {
                 _cleanup_xml_str_ xmlChar *va = NULL, *vb = NULL;
                 const xmlAttr *y;
@@ -365,11 +489,7 @@ static bool attrs_contained(const xmlNode *a, const xmlNode *b)
                 for (y = b->properties; y; y = y->next)
                         if (xmlStrEqual(x->name, y->name) && same_ns(x->ns, y->ns))
                                 break;
-                if (!y)
-                        return false;
-                va = xmlNodeListGetString(a->doc, x->children, 1);
-                vb = xmlNodeListGetString(b->doc, y->children, 1);
-                if (!xmlStrEqual(va ? va : BAD_CAST "", vb ? vb : BAD_CAST ""))
+                if (!y || !xmlStrEqual(attr_value(x, &va), attr_value(y, &vb)))
                         return false;
         }
         return true;
@@ -392,7 +512,7 @@ bool xml_equal(const xmlNode *a, const xmlNode *b)
                 return xmlStrEqual(a->content, b->content);
         if (!xmlStrEqual(a->name, b->name) || !same_ns(a->ns, b->ns))
                 return false;
-        if (!attrs_contained(a, b) || !attrs_contained(b, a))
+        if (!attrs_equal(a, b))
                 return false;
 
         for (const xmlNode *x = significant(a->children), *y = significant(b->children);;

@@ -55,6 +55,7 @@ grep -q 'Three things are left' "$T/install.log" && grep -q 'restart libvirtd' "
 local_rules=$pkg/etc/apparmor.d/local/abstractions/libvirt-qemu
 grep -q '/srv/mine/\*\* r,' "$local_rules" || die "install lost the user's own AppArmor rule"
 grep -q '/var/lib/oemkvm/host/\*.bin r,' "$local_rules" || die "no store rule in $local_rules"
+grep -q '/var/lib/oemkvm/host/vbios_gvt_uefi.rom r,' "$local_rules" || die "no GVT-g ROM rule in $local_rules"
 # Installing twice keeps one block.
 make_pkg install >/dev/null 2>&1 || die "second make install failed"
 [ "$(grep -c '^# BEGIN oemkvm' "$local_rules")" -eq 1 ] || die "the AppArmor block is duplicated"

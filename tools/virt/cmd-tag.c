@@ -1,5 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* oemkvm tag: opt a libvirt domain in (or out) through its metadata, then apply. */
+/*
+ * oemkvm tag: show a libvirt domain's tag, or opt it in (or out) — the tag
+ * and the patch it asks for go into the definition with one define, so
+ * nothing is left half-done when the patch is refused and no watcher can
+ * define in between.
+ */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -10,36 +15,128 @@
 #include "virt.h"
 
 static const char tag_usage[] =
-        "[-c URI] DOMAIN [--license[=DIR]] [--topology EDITION] [--virtio[=ISO]] | --remove";
+        "[-c URI] DOMAIN [--json] | DOMAIN [--license[=DIR]] [--topology EDITION] [--virtio[=ISO]] | DOMAIN --remove";
 
 static void tag_help(void)
 {
         printf("Usage: oemkvm tag %s\n\n"
-               "Sets the domain's <oemkvm:config> tag to exactly the features given (on the\n"
-               "persistent definition, and on the running one when the domain runs), then\n"
-               "applies it as 'oemkvm apply' does.  If the apply fails, the old tag is put back.\n\n"
-               "  -c, --connect URI     libvirt connection (default: libvirt's default, as virsh)\n"
-               "      --license[=DIR]   pass the host's license data (or the dump saved in DIR)\n"
-               "      --topology EDITION  1 socket x N cores within the Windows edition's caps:\n"
-               "                        home, pro, education, workstations, enterprise\n"
-               "      --virtio[=ISO]    disks on VirtIO SCSI, virtio NICs, and the virtio-win\n"
-               "                        ISO as a second CD-ROM\n"
-               "      --remove          remove the tag; applying restores what oemkvm changed\n\n"
-               "The same with virsh:\n"
+               "With DOMAIN alone, prints its tag as the options that set it.  Otherwise sets\n"
+               "the domain's <oemkvm:config> tag to exactly the features given and patches\n"
+               "the definition to match, in one define, printing the change as 'oemkvm\n"
+               "apply' does; when the domain runs, its running definition gets the tag too.\n"
+               "If the patch is refused, nothing is defined.  A domain is named as virsh\n"
+               "names it: by name, UUID or ID.\n\n"
+               "  -c, --connect URI       libvirt connection (default: libvirt's default, as virsh)\n"
+               "  -l, --license[=DIR]     pass the host's license data (the store 'oemkvm dump'\n"
+               "                          writes), or the dump saved in DIR\n"
+               "  -t, --topology EDITION  1 socket x N cores within the Windows edition's caps:\n"
+               "                          home, pro, education, enterprise, workstations\n"
+               "      --virtio[=ISO]      disks on VirtIO SCSI, virtio NICs, and the virtio-win\n"
+               "                          ISO as a second CD-ROM (checked: it must exist)\n"
+               "  -r, --remove            remove the tag; the patch restores what oemkvm changed\n"
+               "  -v, --verbose           show oemkvm's record in the diff too\n"
+               "  -j, --json              with DOMAIN alone: the tag as JSON\n"
+               "  -h, --help              this text\n\n"
+               "The same with virsh (then run 'oemkvm apply DOMAIN', or let oemkvm-watch):\n"
                "  virsh metadata DOMAIN --config --uri urn:oemkvm:domain:1 --key oemkvm \\\n"
                "        --set '<config><license/><topology edition=\"pro\"/></config>'\n",
                tag_usage);
 }
 
-/* Sets (config non-NULL) or removes the tag; live too when the domain runs. */
-static int tag_set(virDomainPtr dom, const char *config)
+static void json_string(const char *s)
 {
-        unsigned flags = VIR_DOMAIN_AFFECT_CONFIG;
+        putchar('"');
+        for (; *s; s++) {
+                if (*s == '"' || *s == '\\')
+                        printf("\\%c", *s);
+                else if ((unsigned char)*s < 0x20)
+                        printf("\\u%04x", (unsigned char)*s);
+                else
+                        putchar(*s);
+        }
+        putchar('"');
+}
 
-        if (virDomainIsActive(dom) == 1)
-                flags |= VIR_DOMAIN_AFFECT_LIVE;
-        return virDomainSetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, config,
-                                    config ? "oemkvm" : NULL, OEMKVM_NS_CONFIG, flags);
+/* `oemkvm tag DOMAIN`: the tag of the persistent definition. */
+static int tag_show(virDomainPtr dom, bool json)
+{
+        const char *name = virDomainGetName(dom);
+        _cleanup_free_ char *xml = virDomainGetXMLDesc(dom, VIRT_XML_FLAGS);
+        struct oemkvm_error err = {};
+        struct oemkvm_tag *tag = NULL;
+        int r;
+
+        if (!xml) {
+                tool_error("domain '%s': cannot read its definition: %s", name, virt_error());
+                return 1;
+        }
+        r = oemkvm_tag_get(xml, strlen(xml), &tag, &err);
+        if (r < 0) {
+                tool_error("domain '%s': %s", name, err.message);
+                return 1;
+        }
+        if (json) {
+                printf("{\"domain\":");
+                json_string(name);
+                printf(",\"tagged\":%s", tag ? "true" : "false");
+                if (tag && tag->license) {
+                        printf(",\"license\":{\"source\":");
+                        if (tag->license_dir)
+                                json_string(tag->license_dir);
+                        else
+                                printf("null");
+                        printf("}");
+                }
+                if (tag && tag->edition) {
+                        printf(",\"topology\":{\"edition\":");
+                        json_string(tag->edition);
+                        printf("}");
+                }
+                if (tag && tag->virtio) {
+                        printf(",\"virtio\":{\"drivers\":");
+                        if (tag->drivers_iso)
+                                json_string(tag->drivers_iso);
+                        else
+                                printf("null");
+                        printf("}");
+                }
+                printf("}\n");
+        } else if (!tag)
+                printf("%s: not tagged\n", name);
+        else {
+                printf("%s:", name);
+                if (tag->license)
+                        printf(" --license%s%s", tag->license_dir ? "=" : "", tag->license_dir ? tag->license_dir : "");
+                if (tag->edition)
+                        printf(" --topology %s", tag->edition);
+                if (tag->virtio)
+                        printf(" --virtio%s%s", tag->drivers_iso ? "=" : "", tag->drivers_iso ? tag->drivers_iso : "");
+                if (!tag->license && !tag->edition && !tag->virtio)
+                        printf(" tagged, no feature oemkvm acts on");
+                printf("\n");
+        }
+        oemkvm_tag_free(tag);
+        return 0;
+}
+
+/* A running domain's live definition gets the tag too (a live-only tag
+ * would vanish at shutdown; a config-only one would leave the running
+ * definition without it). */
+static void tag_live(virDomainPtr dom, const struct oemkvm_tag *tag)
+{
+        _cleanup_free_ char *config = NULL;
+        struct oemkvm_error err = {};
+
+        if (virDomainIsActive(dom) != 1)
+                return;
+        if (tag && oemkvm_tag_build(tag, &config, &err) < 0) {
+                tool_report(&err, -EINVAL);
+                return;
+        }
+        if (virDomainSetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, config, config ? "oemkvm" : NULL,
+                                 OEMKVM_NS_CONFIG, VIR_DOMAIN_AFFECT_LIVE) < 0)
+                tool_error("warning: domain '%s': the definition is tagged, but the running domain's tag could not be %s: %s",
+                           virDomainGetName(dom), tag ? "set" : "removed", virt_error());
 }
 
 TOOL_PLUGIN_EXPORT int cmd_tag(int argc, char **argv)
@@ -48,38 +145,49 @@ TOOL_PLUGIN_EXPORT int cmd_tag(int argc, char **argv)
                 { "connect",  required_argument, NULL, 'c' },
                 { "license",  optional_argument, NULL, 'l' },
                 { "topology", required_argument, NULL, 't' },
-                { "virtio",   optional_argument, NULL, 'v' },
+                { "virtio",   optional_argument, NULL, 'V' },
                 { "remove",   no_argument,       NULL, 'r' },
+                { "verbose",  no_argument,       NULL, 'v' },
+                { "json",     no_argument,       NULL, 'j' },
                 { "help",     no_argument,       NULL, 'h' },
                 {}
         };
-        const char *uri = NULL, *license_dir = NULL, *edition = NULL, *iso = NULL;
-        bool license = false, virtio = false, remove = false;
+        const char *uri = NULL;
+        bool remove = false, json = false;
+        struct oemkvm_tag tag = {};
+        struct virt_request req = { .set_tag = true };
         struct oemkvm_error err = {};
         struct oemkvm_ctx *ctx = NULL;
         virConnectPtr conn = NULL;
         virDomainPtr dom = NULL;
-        char *config = NULL, *old = NULL;
-        int c, r, ret = 1;
+        enum virt_outcome outcome;
+        bool set;
+        int c, ret = 1;
 
-        while ((c = getopt_long(argc, argv, "c:h", options, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, "c:lt:rvjh", options, NULL)) >= 0)
                 switch (c) {
                 case 'c':
                         uri = optarg;
                         break;
                 case 'l':
-                        license = true;
-                        license_dir = optarg;
+                        tag.license = true;
+                        tag.license_dir = optarg;
                         break;
                 case 't':
-                        edition = optarg;
+                        tag.edition = optarg;
                         break;
-                case 'v':
-                        virtio = true;
-                        iso = optarg;
+                case 'V':
+                        tag.virtio = true;
+                        tag.drivers_iso = optarg;
                         break;
                 case 'r':
                         remove = true;
+                        break;
+                case 'v':
+                        req.verbose = true;
+                        break;
+                case 'j':
+                        json = true;
                         break;
                 case 'h':
                         tag_help();
@@ -87,19 +195,19 @@ TOOL_PLUGIN_EXPORT int cmd_tag(int argc, char **argv)
                 default:
                         return tool_usage_error("tag", tag_usage);
                 }
-        if (optind + 1 != argc || remove == (license || edition || virtio))
+        set = tag.license || tag.edition || tag.virtio;
+        if (optind + 1 != argc || (remove && set) || (json && (remove || set)) ||
+            (req.verbose && !(remove || set)))
                 return tool_usage_error("tag", tag_usage);
-        if (!remove) {
-                const struct oemkvm_tag tag = {
-                        .license = license, .license_dir = license_dir, .edition = edition,
-                        .virtio = virtio, .drivers_iso = iso,
-                };
+        if (set) {
+                /* The tag's own rules first: a bad edition or path is a usage error. */
+                _cleanup_free_ char *config = NULL;
 
-                r = oemkvm_tag_build(&tag, &config, &err);
-                if (r < 0) {
-                        tool_report(&err, r);
+                if (oemkvm_tag_build(&tag, &config, &err) < 0) {
+                        tool_report(&err, -EINVAL);
                         return 2;
                 }
+                req.tag = &tag;
         }
 
         ctx = tool_ctx_new(NULL);
@@ -108,32 +216,21 @@ TOOL_PLUGIN_EXPORT int cmd_tag(int argc, char **argv)
         conn = virt_connect(uri, true);
         if (!conn)
                 goto out;
-        dom = virDomainLookupByName(conn, argv[optind]);
-        if (!dom) {
-                tool_error("domain '%s': %s", argv[optind], virt_error());
+        dom = virt_lookup(conn, argv[optind]);
+        if (!dom)
+                goto out;
+        if (!remove && !set) {
+                ret = tag_show(dom, json);
                 goto out;
         }
-
-        /* Kept to put back when the apply fails: nothing is left half-done. */
-        old = virDomainGetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, OEMKVM_NS_CONFIG, VIR_DOMAIN_AFFECT_CONFIG);
-        if (!old && virGetLastErrorCode() != VIR_ERR_NO_DOMAIN_METADATA) {
-                tool_error("domain '%s': cannot read its metadata: %s", argv[optind], virt_error());
+        if (virt_apply_print(dom, ctx, &req, false, &outcome, &err) < 0) {
+                tool_report(&err, -EIO);
                 goto out;
         }
-        if (tag_set(dom, config) < 0) {
-                tool_error("domain '%s': cannot set the tag: %s", argv[optind], virt_error());
-                goto out;
-        }
-        r = virt_apply_print(dom, ctx, false, false, &err);
-        if (r >= 0)
-                ret = 0;
-        else if (tag_set(dom, old) < 0)
-                tool_error("%s (and the old tag could not be put back: %s)", err.message, virt_error());
-        else
-                tool_error("%s (the tag was left as it was)", err.message);
+        if (outcome == VIRT_DEFINED)
+                tag_live(dom, req.tag);
+        ret = 0;
 out:
-        free(config);
-        free(old);
         if (dom)
                 virDomainFree(dom);
         if (conn)

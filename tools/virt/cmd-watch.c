@@ -2,13 +2,16 @@
 /*
  * oemkvm watch: patch tagged domains whenever libvirt defines them or their
  * metadata changes, so tagging in virt-manager's XML editor is all a user
- * does.  Runs as oemkvm-watch.service; logs one line per action on stderr.
+ * does.  Runs as oemkvm-watch.service; logs one line per pass over a tagged
+ * domain on stderr, saying which it was: patched, reverted, a value marked
+ * as the user's, or nothing to do — with the engine's notes and warnings.
  *
  * Events only queue a domain (by UUID, once); a zero timer applies one
  * domain per turn of the event loop, through the same virt_apply as
  * `oemkvm apply`.  Its own define raises DEFINED too: the engine's verdict
- * on the result is "unchanged", so that pass defines nothing and the loop
- * ends there.
+ * on the result is "unchanged", so that pass defines nothing, logs nothing
+ * and the loop ends there.  The pass over every domain at start-up also
+ * reverts what a tag removed while the watcher was down left behind.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -43,6 +46,10 @@ struct watch {
         int work_timer;
         char (*queue)[VIR_UUID_STRING_BUFLEN];
         size_t n_queue;
+        /* Domains this watcher just defined: the DEFINED event that echoes
+         * its own define is not news. */
+        char (*echo)[VIR_UUID_STRING_BUFLEN];
+        size_t n_echo;
         bool quit;
 };
 
@@ -69,23 +76,43 @@ static void watch_log(const char *fmt, ...)
         fputc('\n', stderr);
 }
 
+/* Adds uuid to a list of UUIDs once; false when out of memory. */
+static bool uuid_list_add(char (**list)[VIR_UUID_STRING_BUFLEN], size_t *n, const char *uuid)
+{
+        void *grown;
+
+        for (size_t i = 0; i < *n; i++)
+                if (!strcmp((*list)[i], uuid))
+                        return true;
+        grown = realloc(*list, (*n + 1) * sizeof(**list));
+        if (!grown)
+                return false;
+        *list = grown;
+        memcpy((*list)[(*n)++], uuid, VIR_UUID_STRING_BUFLEN);
+        return true;
+}
+
+/* Removes uuid from the list; whether it was there. */
+static bool uuid_list_take(char (*list)[VIR_UUID_STRING_BUFLEN], size_t *n, const char *uuid)
+{
+        for (size_t i = 0; i < *n; i++)
+                if (!strcmp(list[i], uuid)) {
+                        memmove(list + i, list + i + 1, (--*n - i) * sizeof(*list));
+                        return true;
+                }
+        return false;
+}
+
 static void queue_add(struct watch *w, virDomainPtr dom)
 {
         char uuid[VIR_UUID_STRING_BUFLEN];
-        void *q;
 
         if (virDomainGetUUIDString(dom, uuid) < 0)
                 return;
-        for (size_t i = 0; i < w->n_queue; i++)
-                if (!strcmp(w->queue[i], uuid))
-                        return;
-        q = realloc(w->queue, (w->n_queue + 1) * sizeof(*w->queue));
-        if (!q) {
+        if (!uuid_list_add(&w->queue, &w->n_queue, uuid)) {
                 tool_error("out of memory: domain '%s' is not patched", virDomainGetName(dom));
                 return;
         }
-        w->queue = q;
-        memcpy(w->queue[w->n_queue++], uuid, sizeof(uuid));
         virEventUpdateTimeout(w->work_timer, 0);
 }
 
@@ -93,9 +120,12 @@ static void apply_next(int timer, void *opaque)
 {
         struct watch *w = opaque;
         char uuid[VIR_UUID_STRING_BUFLEN];
+        const struct virt_request req = {};
         struct virt_applied a = {};
         struct oemkvm_error err = {};
         virDomainPtr dom;
+        const char *name;
+        bool echo;
         int r;
 
         (void)timer;
@@ -107,11 +137,13 @@ static void apply_next(int timer, void *opaque)
         memmove(w->queue, w->queue + 1, --w->n_queue * sizeof(*w->queue));
         if (w->n_queue == 0)
                 virEventUpdateTimeout(w->work_timer, -1);
+        echo = uuid_list_take(w->echo, &w->n_echo, uuid);
 
         dom = virDomainLookupByUUIDString(w->conn, uuid);
         if (!dom)
                 return;         /* undefined meanwhile */
-        r = virt_apply(dom, w->ctx, false, false, &a, &err);
+        name = virDomainGetName(dom);
+        r = virt_apply(dom, w->ctx, &req, &a, &err);
         if (r >= 0 && a.collected)
                 watch_log("made the license store %s from this host's firmware (no 'oemkvm dump' had been run)",
                           oemkvm_ctx_get_store_dir(w->ctx));
@@ -119,10 +151,14 @@ static void apply_next(int timer, void *opaque)
                 ;               /* transient: nothing to define */
         else if (r < 0)
                 tool_error("%s", err.message);
-        else if (a.defined) {
-                watch_log("domain '%s': patched to match its tag and defined", virDomainGetName(dom));
-                virt_warn_changes(dom, a.flags, true);
-        }
+        else if (a.defined || a.raced) {
+                watch_log("domain '%s': %s — %s", name, a.patch.summary ? a.patch.summary : "updated",
+                          a.defined ? "defined" : "defined meanwhile by another client");
+                virt_warn_changes(dom, &a.patch, true);
+                if (a.defined && !uuid_list_add(&w->echo, &w->n_echo, uuid))
+                        tool_error("out of memory");
+        } else if ((a.patch.flags & OEMKVM_PATCH_TAGGED) && !echo)
+                watch_log("domain '%s': nothing to do — it matches its tag", name);
         virt_applied_clear(&a);
         virDomainFree(dom);
 }
@@ -300,6 +336,7 @@ TOOL_PLUGIN_EXPORT int cmd_watch(int argc, char **argv)
 out:
         disconnect(&w);
         free(w.queue);
+        free(w.echo);
         if (sfd >= 0)
                 close(sfd);
         oemkvm_ctx_free(w.ctx);

@@ -2,10 +2,11 @@
 /*
  * The patch engine against golden files: tests/patch/<case>/in.xml gives
  * out.xml, or error.txt for a refused definition.  "@STORE@" in them stands
- * for the test's dump directory (copies of a fixture's expected dump, with
- * a saved SLIC-carrying dump in @STORE@/saved, a SLIC-only one in
- * @STORE@/slic-only, and broken ones: @STORE@/zeroed holds an msdm.bin of
- * zeros, @STORE@/oversized a 100 kB one).  OEMKVM_REGENERATE=1
+ * for the test's dump directory, made by tests/lib/patch-store (a fixture's
+ * dump, a saved SLIC-carrying one in @STORE@/saved, a SLIC-only one in
+ * @STORE@/slic-only, broken ones in @STORE@/zeroed and @STORE@/oversized, a
+ * hand-made recipe setup in @STORE@/recipe, a virtio-win ISO; the dumps hold
+ * a stand-in for the GVT-g UEFI ROM, vbios_gvt_uefi.rom).  OEMKVM_REGENERATE=1
  * rewrites the expected files.  Over every case it also checks the
  * properties: output patched again comes back byte-identical, and removing
  * the tag reverts to what the untagged input patches to.
@@ -22,70 +23,19 @@
 
 static char store[4096];
 
-static void copy_file(const char *from, const char *to)
-{
-        size_t len;
-        uint8_t *buf = check_read_file(from, &len);
-        FILE *f = fopen(to, "we");
-
-        if (!f || fwrite(buf, 1, len, f) != len || fclose(f) != 0)
-                abort();
-        free(buf);
-}
-
-static void copy_dump(const char *fixture, const char *to)
-{
-        static const char *const names[] = { "msdm.bin", "slic.bin", "smbios_type_0.bin", "smbios_type_1.bin" };
-        char from[4096], dst[4096];
-        struct stat st;
-
-        for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-                snprintf(from, sizeof(from), "%s/%s", check_srcpath(fixture), names[i]);
-                snprintf(dst, sizeof(dst), "%s/%s", to, names[i]);
-                if (stat(from, &st) == 0)
-                        copy_file(from, dst);
-        }
-}
-
-/* A copy of a fixture's dump in store/name; msdm.bin replaced by len bytes
- * (the real MSDM, then zeros) when len is not 0. */
-static void setup_dump(const char *name, const char *fixture, size_t msdm_len)
-{
-        char dir[4200], path[4300];
-
-        snprintf(dir, sizeof(dir), "%s/%s", store, name);
-        if (mkdir(dir, 0755) < 0)
-                abort();
-        copy_dump(fixture, dir);
-        if (msdm_len) {
-                size_t len;
-                uint8_t *real = check_read_file(check_srcpath("tests/fixtures/roots/thinkpad-smbios3/expected/msdm.bin"), &len);
-                uint8_t *buf = calloc(1, msdm_len);
-                FILE *f;
-
-                snprintf(path, sizeof(path), "%s/msdm.bin", dir);
-                f = fopen(path, "we");
-                if (!buf || !f)
-                        abort();
-                if (msdm_len > len)
-                        memcpy(buf, real, len);
-                if (fwrite(buf, 1, msdm_len, f) != msdm_len || fclose(f) != 0)
-                        abort();
-                free(buf);
-                free(real);
-        }
-}
-
+/* The dump directories the cases name, built by tests/lib/patch-store. */
 static const char *setup_store(void)
 {
+        char cmd[8400];
+
         if (store[0])
                 return store;
         snprintf(store, sizeof(store), "%s", check_tmpdir());
-        copy_dump("tests/fixtures/roots/thinkpad-smbios3/expected", store);
-        setup_dump("saved", "tests/fixtures/roots/legacy-smbios2-slic/expected", 0);
-        setup_dump("slic-only", "tests/fixtures/roots/slic-only/expected", 0);
-        setup_dump("zeroed", "tests/fixtures/roots/thinkpad-smbios3/expected", 85);
-        setup_dump("oversized", "tests/fixtures/roots/thinkpad-smbios3/expected", 100 * 1024);
+        snprintf(cmd, sizeof(cmd), "'%s' '%s'", check_srcpath("tests/lib/patch-store"), store);
+        if (system(cmd) != 0) {
+                fprintf(stderr, "tests/lib/patch-store failed\n");
+                abort();
+        }
         return store;
 }
 
@@ -192,6 +142,16 @@ static void drop_addresses(xmlNode *n)
         }
 }
 
+/* libvirt keeps an empty <metadata/> when its last element goes (virsh
+ * metadata --remove); the engine drops one that held only its own. */
+static void drop_empty_metadata(xmlNode *domain)
+{
+        xmlNode *m = xml_child(domain, NULL, "metadata");
+
+        if (m && !xml_child(m, NULL, NULL))
+                xml_remove(m);
+}
+
 static bool same_xml(const char *a, const char *b)
 {
         xmlDoc *da = NULL, *db = NULL;
@@ -201,6 +161,8 @@ static bool same_xml(const char *a, const char *b)
                 abort();
         drop_addresses(xmlDocGetRootElement(da));
         drop_addresses(xmlDocGetRootElement(db));
+        drop_empty_metadata(xmlDocGetRootElement(da));
+        drop_empty_metadata(xmlDocGetRootElement(db));
         eq = xml_equal(xmlDocGetRootElement(da), xmlDocGetRootElement(db));
         xmlFreeDoc(da);
         xmlFreeDoc(db);
@@ -214,6 +176,84 @@ static int patch_str(const struct oemkvm_ctx *ctx, const char *xml, struct oemkv
         return oemkvm_patch(ctx, xml, strlen(xml), res, err);
 }
 
+/* The same XML without the n-th element for which pick() is true, or NULL
+ * when there are fewer. */
+static bool is_device(const xmlNode *n)
+{
+        return n->type == XML_ELEMENT_NODE && n->parent && xml_is(n->parent, NULL, "devices");
+}
+
+static bool is_qemu_arg(const xmlNode *n)
+{
+        return xml_is(n, OEMKVM_NS_QEMU, "arg");
+}
+
+static xmlNode *nth(xmlNode *n, bool (*pick)(const xmlNode *), size_t *i)
+{
+        for (; n; n = n->next) {
+                xmlNode *found;
+
+                if (n->type != XML_ELEMENT_NODE)
+                        continue;
+                if (pick(n) && (*i)-- == 0)
+                        return n;
+                found = nth(n->children, pick, i);
+                if (found)
+                        return found;
+        }
+        return NULL;
+}
+
+static char *without_nth(const char *xml, bool (*pick)(const xmlNode *), size_t i)
+{
+        xmlDoc *doc = NULL;
+        xmlNode *victim;
+        char *out = NULL;
+        size_t len;
+
+        if (xml_parse(xml, strlen(xml), "test input", &doc, NULL) < 0)
+                abort();
+        victim = nth(xmlDocGetRootElement(doc), pick, &i);
+        if (victim) {
+                xml_remove(victim);
+                if (xml_serialize(doc, xml, strlen(xml), &out, &len) < 0)
+                        abort();
+        }
+        xmlFreeDoc(doc);
+        return out;
+}
+
+/*
+ * A user deletes a device (or one of the <qemu:arg>s) from a patched
+ * definition: whatever the engine makes of it, it must make it in one
+ * pass — patching its output again changes nothing.
+ */
+static void check_deletions(const struct oemkvm_ctx *ctx, const char *name, const char *patched)
+{
+        static bool (*const picks[])(const xmlNode *) = { is_device, is_qemu_arg };
+
+        for (size_t k = 0; k < sizeof(picks) / sizeof(picks[0]); k++)
+                for (size_t i = 0;; i++) {
+                        struct oemkvm_patch_result once = {}, twice = {};
+                        struct oemkvm_error err;
+                        char *edited = without_nth(patched, picks[k], i);
+
+                        if (!edited)
+                                break;
+                        if (patch_str(ctx, edited, &once, &err) == 0) {
+                                CHECK_INT(patch_str(ctx, once.xml, &twice, &err), 0);
+                                if (twice.xml && (strcmp(once.xml, twice.xml) || (twice.flags & OEMKVM_PATCH_CHANGED))) {
+                                        fprintf(stderr, "%s: without %s #%zu, a second pass changes\n%s\ninto\n%s\n",
+                                                name, k ? "<qemu:arg>" : "device", i, once.xml, twice.xml);
+                                        check_failures++;
+                                }
+                        }
+                        oemkvm_patch_result_clear(&once);
+                        oemkvm_patch_result_clear(&twice);
+                        free(edited);
+                }
+}
+
 static void run_case(const struct oemkvm_ctx *ctx, const char *name)
 {
         bool regen = getenv("OEMKVM_REGENERATE") && !strcmp(getenv("OEMKVM_REGENERATE"), "1");
@@ -224,8 +264,8 @@ static void run_case(const struct oemkvm_ctx *ctx, const char *name)
         char *u_out = NULL, *u_in = NULL;
         int r;
 
-        if (!in) {
-                fprintf(stderr, "%s: no in.xml\n", name);
+        if (!in || (out && error)) {
+                fprintf(stderr, "%s: %s\n", name, !in ? "no in.xml" : "both out.xml and error.txt: keep the one that is right");
                 check_failures++;
                 goto done;
         }
@@ -256,6 +296,7 @@ static void run_case(const struct oemkvm_ctx *ctx, const char *name)
         CHECK_INT(patch_str(ctx, res.xml, &again, &err), 0);
         CHECK_STR(again.xml, res.xml);
         CHECK(!(again.flags & OEMKVM_PATCH_CHANGED));
+        check_deletions(ctx, name, res.xml);
 
         /* Exact revert: untagging the output gives what untagging the
          * input gives (for an input without a record: the input itself). */
@@ -318,25 +359,91 @@ TEST(flags)
         struct oemkvm_patch_result res = {};
         struct oemkvm_error err;
         char *in = read_case("win11-uefi", "in.xml"), *edit = read_case("user-edit", "in.xml");
-        char *untagged = read_case("untagged", "in.xml"), *gvt = read_case("gvt-reserved", "in.xml");
+        char *untagged = read_case("untagged", "in.xml"), *gvt = read_case("gvt-spice-gl-bios", "in.xml");
+        char *follow = read_case("vcpus-follow-libvirt9", "in.xml"), *revert = read_case("revert-all", "in.xml");
 
         CHECK_INT(patch_str(ctx, in, &res, &err), 0);
-        CHECK_INT(res.flags, OEMKVM_PATCH_CHANGED | OEMKVM_PATCH_TAGGED | OEMKVM_PATCH_BUS_SWITCHED);
+        CHECK_INT(res.flags, OEMKVM_PATCH_CHANGED | OEMKVM_PATCH_TAGGED | OEMKVM_PATCH_BUS_SWITCHED |
+                             OEMKVM_PATCH_PATCHED);
+        CHECK_STR(res.summary, "patched license, topology, virtio");
+        CHECK(res.notes == NULL);
         oemkvm_patch_result_clear(&res);
         CHECK_INT(patch_str(ctx, edit, &res, &err), 0);
         CHECK_INT(res.flags, OEMKVM_PATCH_CHANGED | OEMKVM_PATCH_TAGGED | OEMKVM_PATCH_USER_KEPT);
+        CHECK_STR(res.summary, "marked a value as the user's in topology, virtio");
+        oemkvm_patch_result_clear(&res);
+        CHECK_INT(patch_str(ctx, follow, &res, &err), 0);
+        CHECK_INT(res.flags, OEMKVM_PATCH_CHANGED | OEMKVM_PATCH_TAGGED | OEMKVM_PATCH_PATCHED);
+        CHECK_STR(res.summary, "patched topology");
+        CHECK(res.notes && res.notes[0] && !res.notes[1]);
+        CHECK_STR(res.notes ? res.notes[0] : NULL,
+                  "topology follows the new maximum of 8 vCPUs: 1 socket × 8 cores × 1 thread");
+        oemkvm_patch_result_clear(&res);
+        CHECK_INT(patch_str(ctx, revert, &res, &err), 0);
+        CHECK_INT(res.flags, OEMKVM_PATCH_CHANGED | OEMKVM_PATCH_REVERTED);
+        CHECK_STR(res.summary, "reverted license, topology, virtio");
         oemkvm_patch_result_clear(&res);
         CHECK_INT(patch_str(ctx, untagged, &res, &err), 0);
         CHECK_INT(res.flags, 0);
         oemkvm_patch_result_clear(&res);
         CHECK_INT(patch_str(ctx, gvt, &res, &err), 0);
-        CHECK_INT(res.flags, OEMKVM_PATCH_TAGGED | OEMKVM_PATCH_RESERVED);
-        CHECK_STR(res.xml, gvt);
+        CHECK_INT(res.flags, OEMKVM_PATCH_CHANGED | OEMKVM_PATCH_TAGGED | OEMKVM_PATCH_PATCHED);
+        oemkvm_patch_result_clear(&res);
+        free(gvt);
+        gvt = read_case("gvt-user-edit", "in.xml");
+        CHECK_INT(patch_str(ctx, gvt, &res, &err), 0);
+        CHECK_INT(res.flags, OEMKVM_PATCH_CHANGED | OEMKVM_PATCH_TAGGED | OEMKVM_PATCH_USER_KEPT);
         oemkvm_patch_result_clear(&res);
         free(in);
         free(edit);
         free(untagged);
         free(gvt);
+        free(follow);
+        free(revert);
+        oemkvm_ctx_free(ctx);
+}
+
+/* What the person is told: which args were taken over, which kept, why a
+ * hand-made type 1 showed nothing. */
+TEST(notes)
+{
+        struct oemkvm_ctx *ctx = new_ctx(setup_store());
+        struct oemkvm_patch_result res = {};
+        struct oemkvm_error err;
+        char *adopt = read_case("adopt-recipe", "in.xml"), *kept = read_case("user-edited-license-arg", "in.xml");
+        char want[8800];
+
+        CHECK_INT(patch_str(ctx, adopt, &res, &err), 0);
+        CHECK_INT(res.flags, OEMKVM_PATCH_CHANGED | OEMKVM_PATCH_TAGGED | OEMKVM_PATCH_PATCHED);
+        CHECK_STR(res.summary, "patched license");
+        CHECK(res.notes && res.notes[0] && res.notes[1] && res.notes[2] && res.notes[3] && !res.notes[4]);
+        if (res.notes && res.notes[0] && res.notes[1] && res.notes[2] && res.notes[3]) {
+                snprintf(want, sizeof(want),
+                         "license: took over your -acpitable 'file=%s/recipe/msdm.bin' (an MSDM): it now names the dump's %s/msdm.bin; removing <oemkvm:license/> puts yours back",
+                         store, store);
+                CHECK_STR(res.notes[0], want);
+                CHECK_CONTAINS(res.notes[1], "took over your -smbios 'file=");
+                CHECK_CONTAINS(res.notes[1], "(an SMBIOS type 0 (BIOS))");
+                CHECK_CONTAINS(res.notes[2], "(an SMBIOS type 1 (system))");
+                snprintf(want, sizeof(want),
+                         "license: your '%s/recipe/smbios_type_1.bin' lacks the SMBIOS structure's final NUL (the 'dmidecode -u | xxd -r -p' recipe drops it), so QEMU glued the next structure onto it: that is why the guest showed no system information",
+                         store);
+                CHECK_STR(res.notes[3], want);
+        }
+        oemkvm_patch_result_clear(&res);
+
+        CHECK_INT(patch_str(ctx, kept, &res, &err), 0);
+        CHECK_INT(res.flags, OEMKVM_PATCH_CHANGED | OEMKVM_PATCH_TAGGED | OEMKVM_PATCH_USER_KEPT);
+        CHECK_STR(res.summary, "marked a value as the user's in license");
+        snprintf(want, sizeof(want),
+                 "license: kept your -acpitable 'file=%s/recipe/msdm.bin' (an MSDM) in place of oemkvm's — no second one is added; delete that pair to get the dump's",
+                 store);
+        CHECK(res.notes && !res.notes[1]);
+        CHECK_STR(res.notes ? res.notes[0] : NULL, want);
+        CHECK(!strstr(res.xml, "file=@STORE@/msdm.bin\"/>"));
+        oemkvm_patch_result_clear(&res);
+        free(adopt);
+        free(kept);
         oemkvm_ctx_free(ctx);
 }
 
@@ -371,6 +478,17 @@ TEST(files)
         oemkvm_strv_free(files);
         CHECK_INT(oemkvm_patch_files(unpatched, strlen(unpatched), &files, &err), 0);
         CHECK(files[0] == NULL);
+        oemkvm_strv_free(files);
+
+        /* The vGPU's ROM is a file QEMU reads for oemkvm too; its licence files come first. */
+        free(out);
+        out = golden_out("gvt-all-uefi");
+        CHECK_INT(oemkvm_patch_files(out, strlen(out), &files, &err), 0);
+        snprintf(want, sizeof(want), "%s/msdm.bin", store);
+        CHECK_STR(files[0], want);
+        snprintf(want, sizeof(want), "%s/" OEMKVM_STORE_GVT_ROM, store);
+        CHECK_STR(files[3], want);
+        CHECK(files[4] == NULL);
         oemkvm_strv_free(files);
 
         CHECK_INT(oemkvm_patch_files("<domain>", 8, &files, &err), -EINVAL);
@@ -468,11 +586,11 @@ TEST(relocate_slic_only)
         oemkvm_patch_result_clear(&res);
 }
 
-TEST(untagged_bytes_and_entities)
+TEST(untagged_bytes_and_doctype)
 {
         static const char odd[] =
-                "<?xml version='1.0' encoding='UTF-8'?>\r\n<!DOCTYPE domain [<!ENTITY n SYSTEM \"file:///etc/passwd\">]>"
-                "<domain type='kvm'  ><name>&n;</name><!-- c --></domain>\n\n";
+                "<?xml version='1.0' encoding='UTF-8'?>\r\n"
+                "<domain type='kvm'  ><name>&#x61;&amp;b</name><!-- c --><![CDATA[x]]></domain>\n\n";
         static const char tagged[] =
                 "<!DOCTYPE domain [<!ENTITY n SYSTEM \"file:///etc/passwd\">]>\n"
                 "<domain type='kvm'><name>&n;</name><metadata><o:config xmlns:o='urn:oemkvm:domain:1'>"
@@ -481,17 +599,16 @@ TEST(untagged_bytes_and_entities)
         struct oemkvm_patch_result res = {};
         struct oemkvm_error err;
 
+        /* Untagged: the input bytes back, however they are written. */
         CHECK_INT(patch_str(ctx, odd, &res, &err), 0);
         CHECK_MEM(res.xml, res.len, odd, strlen(odd));
         oemkvm_patch_result_clear(&res);
 
-        /* Patched, the entity stays a reference: nothing is read or expanded. */
-        CHECK_INT(patch_str(ctx, tagged, &res, &err), 0);
-        CHECK_CONTAINS(res.xml, "<name>&n;</name>");
-        CHECK(!strstr(res.xml, "root:"));
-        CHECK_CONTAINS(res.xml, "<cpu>\n");
-        CHECK_CONTAINS(res.xml, "cores=\"2\"");
-        oemkvm_patch_result_clear(&res);
+        /* A DOCTYPE (the only place entities are declared) is refused:
+         * nothing is read or expanded. */
+        CHECK_INT(patch_str(ctx, tagged, &res, &err), -EINVAL);
+        CHECK_STR(err.message, "domain XML: line 1: a DOCTYPE is not accepted (it can declare entities) — libvirt never writes one; remove it");
+        CHECK(res.xml == NULL);
         oemkvm_ctx_free(ctx);
 }
 
@@ -509,6 +626,25 @@ TEST(refusals)
                 { "<o:virtio drivers='virtio-win.iso'/>", "drivers=>: 'virtio-win.iso' is not an absolute path" },
                 { "<o:license/><o:license/>", "holds <oemkvm:license> twice" },
                 { "<o:usb/>", "holds an unknown <usb>" },
+                { "<o:license/></o:config><o:config xmlns:o='urn:oemkvm:domain:1'><o:topology edition='pro'/>",
+                  "holds two oemkvm tags" },
+                { "<o:gvt/>", "<oemkvm:gvt> needs parent= and type=" },
+                { "<o:gvt parent='0000:00:02.0' type='t' x='1'/>", "<oemkvm:gvt> has no attribute 'x'" },
+                { "<o:gvt parent='../x' type='t'/>", "parent='../x'>: not a PCI address" },
+                { "<o:gvt parent='mb/ochs' type='t'/>", "parent='mb/ochs'>: not a PCI address" },
+                { "<o:gvt parent='0000:00:02.0' type='a,b'/>", "type='a,b'>: not an mdev type name" },
+                { "<o:gvt parent='0000:00:02.0' type='i915-GVTg_V5_4/..'/>", "not an mdev type name" },
+                { "<o:gvt parent='0000:00:02.0' type='t' uuid='nope'/>", "uuid='nope'>: not a UUID" },
+                { "<o:gvt parent='0000:00:02.0' type='t' display='sdl'/>", "spice-gl, vnc or none" },
+                { "<o:gvt parent='0000:00:02.0' type='t' opregion='maybe'/>", "opregion is yes or no" },
+                { "<o:gvt parent='0000:00:02.0' type='t' rom='vbios.rom'/>", "rom=>: 'vbios.rom' is not an absolute path" },
+                { "<o:gvt parent='0000:00:02.0' type='t' rom='/x/../vbios.rom'/>", "has a '..' component" },
+                { "<o:gvt parent='0000:00:02.0' type='t' rom='/tmp/a,romfile=/etc/shadow'/>", "contains a comma" },
+                { "<o:gvt parent='0000:00:02.0' type='t' rom='/tmp/x&quot;y'/>", "contains '\"'" },
+                { "<o:gvt parent='0000:00:02.0' type='t' rom='/tmp/x&lt;y'/>", "contains '<'" },
+                { "<o:gvt parent='0000:00:02.0' type='t' rom='/proc/self/environ'/>", "is in the kernel's /proc" },
+                { "<o:gvt parent='0000:00:02.0' type='t' rom='/dev/null'/>", "is in the kernel's /dev" },
+                { "<o:gvt parent='0000:00:02.0' type='t' rom='/'/>", "not a regular file" },
         };
         struct oemkvm_ctx *ctx = new_ctx(setup_store());
 
@@ -518,13 +654,48 @@ TEST(refusals)
                 char xml[1024];
 
                 snprintf(xml, sizeof(xml),
-                         "<domain><metadata><o:config xmlns:o='urn:oemkvm:domain:1'>%s</o:config></metadata>"
+                         "<domain><uuid>cafc6799-0b7e-49a8-876f-29cb380f9904</uuid>"
+                         "<metadata><o:config xmlns:o='urn:oemkvm:domain:1'>%s</o:config></metadata>"
                          "<os><smbios mode='emulate'/></os></domain>", cases[i].config);
                 CHECK_INT(patch_str(ctx, xml, &res, &err), -EINVAL);
+                if (!strstr(err.message, cases[i].message))
+                        fprintf(stderr, "%s: %s\n", cases[i].config, err.message);
                 CHECK_CONTAINS(err.message, cases[i].message);
                 CHECK(!strchr(err.message, '\n'));
                 CHECK(res.xml == NULL);
         }
+        oemkvm_ctx_free(ctx);
+}
+
+/* Values no grammar should take: huge, missing files, a domain without a UUID. */
+TEST(gvt_refusals)
+{
+        struct oemkvm_ctx *ctx = new_ctx(setup_store());
+        struct oemkvm_patch_result res = {};
+        struct oemkvm_error err;
+        char *xml, *big = malloc(5000);
+
+        memset(big, 'a', 4096);
+        big[4096] = 0;
+        CHECK(asprintf(&xml, "<domain><uuid>cafc6799-0b7e-49a8-876f-29cb380f9904</uuid><metadata>"
+                             "<o:config xmlns:o='urn:oemkvm:domain:1'><o:gvt parent='%s' type='t'/></o:config>"
+                             "</metadata></domain>", big) > 0);
+        CHECK_INT(patch_str(ctx, xml, &res, &err), -EINVAL);
+        CHECK_CONTAINS(err.message, "not a PCI address");
+        CHECK(strlen(err.message) < 400);       /* the value is cut short in the message */
+        free(xml);
+
+        CHECK_INT(patch_str(ctx, "<domain><os firmware='efi'/><metadata><o:config xmlns:o='urn:oemkvm:domain:1'>"
+                                 "<o:gvt parent='0000:00:02.0' type='t'/></o:config></metadata></domain>", &res, &err), -EINVAL);
+        CHECK_CONTAINS(err.message, "the domain has no valid <uuid>");
+
+        CHECK_INT(patch_str(ctx, "<domain><uuid>cafc6799-0b7e-49a8-876f-29cb380f9904</uuid><os firmware='efi'/>"
+                                 "<metadata><o:config xmlns:o='urn:oemkvm:domain:1'><o:gvt parent='0000:00:02.0' type='t' "
+                                 "rom='/nonexistent/vbios_gvt_uefi.rom'/></o:config></metadata></domain>", &res, &err), -ENOENT);
+        CHECK_CONTAINS(err.message, "rom='/nonexistent/vbios_gvt_uefi.rom'>: No such file or directory");
+        CHECK_CONTAINS(err.message, "oemkvm gvt rom");
+        CHECK(res.xml == NULL);
+        free(big);
         oemkvm_ctx_free(ctx);
 }
 
@@ -556,5 +727,35 @@ TEST(non_regular_dump_file)
         oemkvm_ctx_free(ctx);
 }
 
-TESTS(T(golden), T(flags), T(files), T(relocate), T(relocate_slic_only), T(untagged_bytes_and_entities), T(refusals),
-      T(non_regular_dump_file))
+/* A drivers ISO with a typo, a FIFO, a file that is no ISO: refused with
+ * the fix, whether the CD-ROM is to be added or already there. */
+TEST(drivers_iso_checked)
+{
+        static const struct {
+                const char *iso;
+                const char *message;
+        } cases[] = {
+                { "virtio-wn.iso", "virtio: the drivers ISO '%s/virtio-wn.iso' does not exist — fix <oemkvm:virtio drivers=> ('oemkvm tag DOMAIN --virtio=/path/to/virtio-win.iso'), or leave the ISO out (--virtio)" },
+                { "recipe/fifo.bin", "virtio: the drivers ISO '%s/recipe/fifo.bin' is not a regular file — fix" },
+                { "msdm.bin", "virtio: the drivers ISO '%s/msdm.bin' is not an ISO 9660 image (no CD001 volume descriptor at byte 32769) — point drivers= at the virtio-win ISO" },
+        };
+        struct oemkvm_ctx *ctx = new_ctx(setup_store());
+
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                struct oemkvm_patch_result res = {};
+                struct oemkvm_error err;
+                char xml[8800], want[8800];
+
+                snprintf(xml, sizeof(xml),
+                         "<domain><metadata><o:config xmlns:o='urn:oemkvm:domain:1'><o:virtio drivers='%s/%s'/></o:config></metadata>"
+                         "<devices/></domain>", store, cases[i].iso);
+                snprintf(want, sizeof(want), cases[i].message, store);
+                CHECK_INT(patch_str(ctx, xml, &res, &err) < 0, 1);
+                CHECK_CONTAINS(err.message, want);
+                CHECK(res.xml == NULL);
+        }
+        oemkvm_ctx_free(ctx);
+}
+
+TESTS(T(golden), T(flags), T(notes), T(files), T(relocate), T(relocate_slic_only), T(untagged_bytes_and_doctype), T(refusals),
+      T(gvt_refusals), T(non_regular_dump_file), T(drivers_iso_checked))

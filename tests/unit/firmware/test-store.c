@@ -631,7 +631,108 @@ TEST(readers_see_one_set)
         free(dir);
 }
 
-TESTS(T(qemu_group_from_conf), T(qemu_user_from_conf), T(qemu_group_missing), T(qemu_group_default),
+static void put(const char *path, const void *data, size_t len)
+{
+        FILE *f = fopen(path, "we");
+
+        if (!f || fwrite(data, 1, len, f) != len || fclose(f) != 0)
+                abort();
+}
+
+TEST(gvt_rom_install)
+{
+        static const uint8_t rom[] = { 0x55, 0xaa, 0x40, 0xe9, 'n', 'o', 't', ' ', 'I', 'n', 't', 'e', 'l' };
+        const char *dir = check_tmpdir();
+        struct oemkvm_error err = {};
+        struct oemkvm_ctx *ctx = NULL;
+        char src[4200], link[4200], store[4200], dest[4300], sha[65];
+        uint8_t *got;
+        size_t len;
+        struct stat st;
+
+        snprintf(src, sizeof(src), "%s/vbios.rom", dir);
+        snprintf(link, sizeof(link), "%s/link.rom", dir);
+        snprintf(store, sizeof(store), "%s/store", dir);
+        snprintf(dest, sizeof(dest), "%s/" OEMKVM_STORE_GVT_ROM, store);
+        put(src, rom, sizeof(rom));
+        CHECK_INT(symlink(src, link), 0);
+        CHECK_INT(oemkvm_ctx_new(NULL, &ctx), 0);
+        CHECK_INT(oemkvm_ctx_set_store_dir(ctx, store), 0);
+
+        /* A link to the ROM is followed: it is only read. */
+        CHECK_INT(oemkvm_gvt_rom_install(ctx, link, (gid_t)-1, sha, &err), 1);
+        got = check_read_file(dest, &len);
+        CHECK_MEM(got, len, rom, sizeof(rom));
+        free(got);
+        CHECK_INT(lstat(dest, &st), 0);
+        CHECK(S_ISREG(st.st_mode) && (st.st_mode & 07777) == 0640);
+        CHECK_INT(stat(store, &st), 0);
+        CHECK_INT(st.st_mode & 07777, 0750);
+        CHECK_STR(sha, "c3077710873c13756b602d57d87fee0db9be6c100e21280f632490754298bff6");
+        CHECK(strcmp(sha, OEMKVM_GVT_ROM_SHA256));
+        /* The same bytes again: nothing written. */
+        CHECK_INT(oemkvm_gvt_rom_install(ctx, src, (gid_t)-1, sha, &err), 0);
+
+        /* Not an option ROM: refused, the store's copy kept. */
+        put(src, "MZ\x90", 3);
+        CHECK_INT(oemkvm_gvt_rom_install(ctx, src, (gid_t)-1, sha, &err), -EINVAL);
+        CHECK_CONTAINS(err.message, "is not a PCI option ROM (it does not start with 55 AA)");
+        got = check_read_file(dest, &len);
+        CHECK_MEM(got, len, rom, sizeof(rom));
+        free(got);
+        CHECK_INT(oemkvm_gvt_rom_install(ctx, dir, (gid_t)-1, sha, &err), -EINVAL);
+        CHECK_CONTAINS(err.message, "is not a regular file");
+        CHECK_INT(oemkvm_gvt_rom_install(ctx, "/nonexistent.rom", (gid_t)-1, sha, &err), -ENOENT);
+        oemkvm_ctx_free(ctx);
+}
+
+/* The ROM `oemkvm gvt rom` copies in belongs to the set: a dump that
+ * switches the set keeps it, and installing it keeps the dump. */
+TEST(gvt_rom_travels_with_the_set)
+{
+        static const uint8_t rom[] = { 0x55, 0xaa, 0x01, 0x02 };
+        const char *top = check_tmpdir();
+        char *dir = sub(top, "host"), *src = sub(top, "vbios.rom"), *dest, *l, sha[65];
+        struct oemkvm_dump a = {}, b = {}, back = {};
+        struct oemkvm_error err = {};
+        struct oemkvm_ctx *ctx = NULL;
+        uint8_t *got;
+        size_t len;
+
+        collect("legacy-smbios2-slic", &a);
+        collect("thinkpad-smbios3", &b);
+        dest = sub(dir, OEMKVM_STORE_GVT_ROM);
+        put(src, rom, sizeof(rom));
+        CHECK_INT(oemkvm_ctx_new(NULL, &ctx), 0);
+        CHECK_INT(oemkvm_ctx_set_store_dir(ctx, dir), 0);
+
+        CHECK_INT(oemkvm_dump_write(&a, dir, (gid_t)-1, &err), 4);
+        CHECK_INT(oemkvm_gvt_rom_install(ctx, src, (gid_t)-1, sha, &err), 1);
+        CHECK_INT(oemkvm_dump_load(dir, &back, &err), 0);
+        check_dump_is("legacy-smbios2-slic", &back);
+        oemkvm_dump_clear(&back);
+
+        CHECK_INT(oemkvm_dump_write(&b, dir, (gid_t)-1, &err), 4);
+        got = check_read_file(dest, &len);
+        CHECK_MEM(got, len, rom, sizeof(rom));
+        free(got);
+        l = listing(dir);
+        CHECK_STR(l, ".oemkvm-store msdm.bin smbios_type_0.bin smbios_type_1.bin " OEMKVM_STORE_GVT_ROM);
+        free(l);
+        l = listing(top);
+        CHECK_STR(l, "host vbios.rom");
+        free(l);
+        CHECK_INT(oemkvm_gvt_rom_install(ctx, src, (gid_t)-1, sha, &err), 0);
+        oemkvm_ctx_free(ctx);
+        oemkvm_dump_clear(&a);
+        oemkvm_dump_clear(&b);
+        free(dest);
+        free(src);
+        free(dir);
+}
+
+TESTS(T(gvt_rom_install), T(gvt_rom_travels_with_the_set), T(qemu_group_from_conf), T(qemu_user_from_conf),
+      T(qemu_group_missing), T(qemu_group_default),
       T(dump_write_refuses_incomplete), T(dump_load_roundtrip), T(dump_load_rejects_bad_file),
       T(collect_placeholders_and_slic_only), T(collect_needs_msdm_or_slic), T(write_switches_the_whole_set),
       T(write_refuses_what_is_not_a_store), T(write_takes_empty_and_legacy_directories),

@@ -98,5 +98,7 @@ struct oemkvm_ctx *check_fixture_ctx(const char *name);
 const char *check_tmpdir(void);
 /* The same under base (NULL: $TMPDIR). */
 const char *check_tmpdir_on(const char *base);
+/* A copy of the source tree's directory `rel` (links kept), for tests that write; removed at exit. */
+const char *check_copy_tree(const char *rel);
 
 #endif

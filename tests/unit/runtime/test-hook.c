@@ -200,6 +200,8 @@ TEST(unpatched_refused_store_refreshed)
         CHECK_INT(run(ctx, "prepare", "begin", xml, &out, &err), -ESTALE);
         CHECK_CONTAINS(err.message, "domain 'win11' is tagged for oemkvm but its definition is not patched");
         CHECK_CONTAINS(err.message, "run 'sudo oemkvm apply win11'");
+        /* A running watcher saw no define to act on: it is no remedy. */
+        CHECK(strstr(err.message, "oemkvm-watch") == NULL);
         CHECK(strchr(err.message, '\n') == NULL);
 
         got = check_read_file(msdm, &got_len);
@@ -229,8 +231,8 @@ TEST(transient_refused_with_the_way_forward)
         CHECK_INT(run(ctx, "prepare", "begin", xml, &out, &err), -ESTALE);
         CHECK_CONTAINS(err.message, "domain 'win11'");
         CHECK_CONTAINS(err.message, "transient");
-        CHECK_CONTAINS(err.message, "define it with the tag first");
-        CHECK_CONTAINS(err.message, "oemkvm apply win11");
+        CHECK_CONTAINS(err.message, "install with 'sudo oemkvm install win11 --iso WINDOWS.iso'");
+        CHECK_CONTAINS(err.message, "tag it afterwards ('sudo oemkvm tag win11 --license')");
         free(xml);
         free(store);
         free(root);
@@ -386,19 +388,59 @@ TEST(relocate_filter)
         oemkvm_ctx_free(ctx);
 }
 
+/*
+ * Mentioning the tag's namespace is not a tag: only an <oemkvm:config> in
+ * <metadata> makes the hook do anything.  Nothing is written (no store
+ * directory, no refresh) and every operation lets the domain go on.
+ */
 TEST(namespace_without_a_tag)
+{
+        static const char *const xmls[] = {
+                "<domain type='kvm'><name>win11</name>"
+                "<description>tag it with urn:oemkvm:domain:1 later</description></domain>",
+                /* in <metadata>, but not the config element */
+                "<domain type='kvm'><name>win11</name><metadata>"
+                "<o:license xmlns:o='urn:oemkvm:domain:1'/></metadata></domain>",
+                /* a config element outside <metadata> */
+                "<domain type='kvm'><name>win11</name>"
+                "<o:config xmlns:o='urn:oemkvm:domain:1'><o:license/></o:config></domain>",
+                /* a leftover record: the user took the tag away */
+                "<domain type='kvm'><name>win11</name><metadata>"
+                "<s:state xmlns:s='urn:oemkvm:state:1'><s:license dir='/nowhere'/></s:state></metadata>"
+                "<description>urn:oemkvm:domain:1</description></domain>",
+        };
+        char *root = make_root(true, true), *store = join(root, "store");
+        struct oemkvm_ctx *ctx = make_ctx(root, store);
+        struct oemkvm_error err;
+        struct stat st;
+        char *out;
+
+        for (size_t x = 0; x < sizeof(xmls) / sizeof(xmls[0]); x++)
+                for (size_t i = 0; i < sizeof(every_op) / sizeof(every_op[0]); i++) {
+                        CHECK_INT(run(ctx, every_op[i][0], every_op[i][1], xmls[x], &out, &err), 0);
+                        CHECK(out == NULL);
+                }
+        CHECK(stat(store, &st) < 0 && errno == ENOENT);
+        free(store);
+        free(root);
+        oemkvm_ctx_free(ctx);
+}
+
+/* The topology followed a vCPU change (virt-manager's define under
+ * libvirt 9): only the record is behind, what boots is what the tag asks
+ * for — the start goes on. */
+TEST(record_only_change_starts)
 {
         char *root = make_root(true, true), *store = join(root, "store");
         struct oemkvm_ctx *ctx = make_ctx(root, store);
-        const char *xml = "<domain type='kvm'><name>win11</name>"
-                          "<description>tag it with urn:oemkvm:domain:1 later</description></domain>";
+        size_t len;
+        char *xml = (char *)check_read_file(check_srcpath("tests/patch/vcpus-follow-libvirt9/in.xml"), &len);
         struct oemkvm_error err;
         char *out;
 
         CHECK_INT(run(ctx, "prepare", "begin", xml, &out, &err), 0);
-        CHECK(out == NULL);
-        CHECK_INT(run(ctx, "migrate", "begin", xml, &out, &err), 0);
-        CHECK(out == NULL);
+        CHECK_STR(err.message, "");
+        free(xml);
         free(store);
         free(root);
         oemkvm_ctx_free(ctx);
@@ -566,5 +608,5 @@ TEST(store_fifo_never_blocks)
 TESTS(T(is_tagged), T(untagged_does_nothing), T(unpatched_refused_store_refreshed),
       T(transient_refused_with_the_way_forward), T(patched_starts_and_store_is_not_rewritten),
       T(host_without_firmware), T(files_must_be_readable_by_qemu), T(relocate_filter),
-      T(namespace_without_a_tag), T(slic_only_host), T(refusal_keeps_the_refresh_cause),
-      T(source_dump_validated), T(store_fifo_never_blocks))
+      T(namespace_without_a_tag), T(record_only_change_starts), T(slic_only_host),
+      T(refusal_keeps_the_refresh_cause), T(source_dump_validated), T(store_fifo_never_blocks))
