@@ -344,8 +344,9 @@ void oemkvm_strv_free(char **strv);
  * The migrate/restore filter: rewrites only the file paths of oemkvm's own
  * license args so they point into ctx's store (paths from a `source=` dump
  * stay), never devices, buses or topology — libvirt checks ABI stability on
- * the result.  -ENOENT with a message when this host lacks a dump file the
- * definition needs.  Untagged input comes back byte-identical.
+ * the result.  -ENOENT with a message when this host's store (loaded and
+ * validated) lacks a dump file the definition needs.  Untagged input comes
+ * back byte-identical.
  */
 int oemkvm_patch_relocate(const struct oemkvm_ctx *ctx, const char *xml, size_t len,
                           struct oemkvm_patch_result *ret, struct oemkvm_error *err);
@@ -579,8 +580,11 @@ bool oemkvm_xml_is_tagged(const char *xml, size_t len);
  * EXTRA` with the domain XML on stdin (EXTRA is not needed: since libvirt
  * 10.5 it is the shutoff reason at release end).
  *  - prepare begin: refreshes ctx's store from firmware (when the host has
- *    the tables), then refuses unless the definition is patched to match
- *    its tag and QEMU's user can read every file it names;
+ *    the tables; oemkvm_store_refresh), then refuses unless the definition
+ *    is patched to match its tag, the dump it names (store or source=)
+ *    loads as oemkvm_dump_load loads it, and QEMU's user can read every
+ *    file it names — when the store holds no dump because the refresh
+ *    failed, the refusal says why the refresh failed;
  *    It then starts the vGPU <oemkvm:gvt> asks for unless it is active,
  *    recording under <sysroot>/run/oemkvm/gvt that oemkvm started it;
  *  - release end: stops the vGPU oemkvm started for the domain, if any;
