@@ -347,8 +347,8 @@ static bool is_legacy_temp_name(const char *name)
         for (size_t i = n - 8; i < n; i++)
                 if (!strchr("0123456789abcdef", name[i]))
                         return false;
-        for (size_t i = 0; i < ARRAY_SIZE(store_files); i++)
-                if (strlen(store_files[i].name) == n - 10 && !strncmp(name + 1, store_files[i].name, n - 10))
+        for (size_t i = 0; i < SET_FILES; i++)
+                if (strlen(set_name(i)) == n - 10 && !strncmp(name + 1, set_name(i), n - 10))
                         return true;
         return false;
 }

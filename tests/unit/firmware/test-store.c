@@ -457,6 +457,7 @@ TEST(write_takes_empty_and_legacy_directories)
         touch(legacy, "smbios_type_0.bin", "old");
         touch(legacy, ".msdm.bin.00000000", "TESTK-EYNOT-REAL0-OEMKV-M0002");
         touch(legacy, ".smbios_type_1.bin.1a2b3c4d", "half");
+        touch(legacy, "." OEMKVM_STORE_GVT_ROM ".0badcafe", "half a ROM");
         CHECK_INT(oemkvm_dump_write(&d, legacy, (gid_t)-1, &err), 4);
         l = listing(legacy);
         CHECK_STR(l, SET_WITH_SLIC);
