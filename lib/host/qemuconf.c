@@ -81,7 +81,10 @@ static int conf_value(const struct oemkvm_ctx *ctx, const char *key, const char 
         if (r == -ENOENT) {
                 if (err)
                         *err = (struct oemkvm_error){};
-        } else if (r < 0)
+        } else if (errno_is_denied(r))
+                return oemkvm_error_set(err, r, "cannot read '%s': permission denied — libvirt's configuration tells which group QEMU runs as, and only root may read it; run with sudo",
+                                        path);
+        else if (r < 0)
                 return r;
         else {
                 r = conf_lookup((const char *)text, len, key, &value);

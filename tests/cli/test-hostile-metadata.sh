@@ -62,7 +62,7 @@ license source|@H@/null|source=>: '@H@/null' is not a directory
 license source|@H@/fifo|source=>: '@H@/fifo' is not a directory
 license source|@H@/iso|source=>: '@H@/iso' is not a directory
 license source|@H@/link-fifo|is not a directory
-license source|@H@/linkfiles|is not a regular file — the dump must hold plain files, not links or devices: point source=
+license source|@H@/linkfiles|it is a symbolic link — the dump must hold plain files, not links or devices: point source=
 license source|@H@/link-dump|OK
 license source|@H@/a,sig=SLIC|source=>: '@H@/a,sig=SLIC' contains a comma
 license source|@H@/a=b|source=>: '@H@/a=b' contains '='

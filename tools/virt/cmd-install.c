@@ -435,7 +435,7 @@ static int virt_install_xml(const struct install *in, char **ret)
 static void tmp_store_remove(struct install *in)
 {
         static const char *const files[] = { OEMKVM_STORE_MSDM, OEMKVM_STORE_SLIC, OEMKVM_STORE_SMBIOS0,
-                                             OEMKVM_STORE_SMBIOS1 };
+                                             OEMKVM_STORE_SMBIOS1, OEMKVM_STORE_MARKER };
 
         if (!in->tmp_store)
                 return;
