@@ -68,6 +68,11 @@ doctor --sysroot "$HOST" d1
 expect stack.domain d1 WARN "no <oemkvm:config> tag" "sudo oemkvm tag d1"
 
 # Tagged and applied: patched, its license files readable, its missing drivers ISO a FAIL with the fix.
+# (tag checks the ISO where this machine has it — a tmpfs over /srv in the
+# namespace — while doctor looks at the fixture host's /srv, empty so far.)
+mount -t tmpfs -o mode=0755 oemkvm-test /srv
+mkdir /srv/isos
+cp "$HOST/var/lib/libvirt/images/virtio-win.iso" /srv/isos/
 "$OEMKVM" tag d1 --license --virtio=/srv/isos/virtio-win.iso >/dev/null || die "oemkvm tag d1 failed"
 doctor --sysroot "$HOST" d1
 [ "$rc" = 1 ] || die "a domain whose drivers ISO is missing: exit $rc"

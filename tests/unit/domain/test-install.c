@@ -14,8 +14,22 @@
 #include "check.h"
 #include "oemkvm.h"
 
-static const struct oemkvm_tag tag = { .license = true, .edition = "pro", .virtio = true,
-                                       .drivers_iso = "/var/lib/libvirt/images/virtio-win.iso" };
+/* The engine checks the drivers ISO: a real one, from tests/lib/patch-store. */
+static char iso[4200];
+static struct oemkvm_tag tag = { .license = true, .edition = "pro", .virtio = true, .drivers_iso = iso };
+
+static void make_iso(void)
+{
+        const char *dir = check_tmpdir();
+        char cmd[8600];
+
+        if (iso[0])
+                return;
+        snprintf(cmd, sizeof(cmd), "'%s' '%s/golden'", check_srcpath("tests/lib/patch-store"), dir);
+        if (system(cmd) != 0)
+                abort();
+        snprintf(iso, sizeof(iso), "%s/golden/virtio-win.iso", dir);
+}
 
 static char *virtinst_xml(void)
 {
@@ -35,6 +49,8 @@ static struct oemkvm_ctx *store_ctx(void)
         struct oemkvm_ctx *ctx = check_fixture_ctx("thinkpad-smbios3");
         struct oemkvm_dump dump = {};
         const char *store = check_tmpdir();
+
+        make_iso();
 
         if (oemkvm_dump_collect(ctx, &dump, NULL) < 0 || oemkvm_dump_write(&dump, store, (gid_t)-1, NULL) < 0 ||
             oemkvm_ctx_set_store_dir(ctx, store) < 0)
@@ -58,7 +74,7 @@ TEST(virtinst_win11_patches)
         struct oemkvm_ctx *ctx = store_ctx();
         struct oemkvm_patch_result res = {}, again = {};
         struct oemkvm_error err = {};
-        char *xml = virtinst_xml(), *store_arg = NULL;
+        char *xml = virtinst_xml(), *store_arg = NULL, *iso_source = NULL;
 
         CHECK_INT(oemkvm_install_build(ctx, xml, strlen(xml), &tag, &res, &err), 0);
         CHECK_STR(err.message, "");
@@ -81,7 +97,9 @@ TEST(virtinst_win11_patches)
         CHECK_CONTAINS(res.xml, "<topology sockets=\"1\" dies=\"1\" cores=\"2\" threads=\"1\"/>");
         CHECK_CONTAINS(res.xml, "<target dev=\"sda\" bus=\"scsi\"/>");
         CHECK_CONTAINS(res.xml, "<model type=\"virtio\"/>");
-        CHECK_CONTAINS(res.xml, "<source file=\"/var/lib/libvirt/images/virtio-win.iso\"/>");
+        if (asprintf(&iso_source, "<source file=\"%s\"/>", iso) < 0)
+                abort();
+        CHECK_CONTAINS(res.xml, iso_source);
 
         /* What the hook will verify: the engine has nothing left to do. */
         CHECK_INT(oemkvm_patch(ctx, res.xml, res.len, &again, &err), 0);
@@ -89,6 +107,7 @@ TEST(virtinst_win11_patches)
         oemkvm_patch_result_clear(&again);
         oemkvm_patch_result_clear(&res);
         free(store_arg);
+        free(iso_source);
         free(xml);
         oemkvm_ctx_free(ctx);
 }
