@@ -550,7 +550,8 @@ static int build(struct install *in, const char *vi_xml)
                 return r;
         }
         free(in->xml);
-        in->xml = res.xml;
+        in->xml = TAKE_PTR(res.xml);
+        oemkvm_patch_result_clear(&res);
         return 0;
 }
 
