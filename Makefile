@@ -182,7 +182,7 @@ FUZZ_LINK   :=
 endif
 $(B)/fuzz/%: $(B)/tests/fuzz/%.o $(B)/tests/fuzz/lib.o $(FUZZ_DRIVER) $(LIB_OBJS)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) $(FUZZ_LINK) -o $@ $^ $(XML_LIBS)
+	$(CC) $(LDFLAGS) $(FUZZ_LINK) -o $@ $^ $(XML_LIBS) $(AA_LIBS)
 
 # ---------------------------------------------------------------- tests
 TEST_ENV = OEMKVM_BUILDDIR=$(abspath $(B)) OEMKVM_SRCDIR=$(CURDIR) OEMKVM_VERSION=$(VERSION) \
