@@ -104,6 +104,7 @@ static char *tagged_xml(const char *license_attrs)
 static char *patched_xml(const struct oemkvm_ctx *ctx, const char *xml)
 {
         struct oemkvm_patch_result res = {};
+        char *xml_out;
         struct oemkvm_error err = {};
 
         CHECK_INT(oemkvm_patch(ctx, xml, strlen(xml), &res, &err), 0);
@@ -112,7 +113,11 @@ static char *patched_xml(const struct oemkvm_ctx *ctx, const char *xml)
                 fprintf(stderr, "patch failed: %s\n", err.message);
                 abort();
         }
-        return res.xml;
+        /* The XML is the caller's; the rest (summary, notes) goes. */
+        xml_out = res.xml;
+        res.xml = NULL;
+        oemkvm_patch_result_clear(&res);
+        return xml_out;
 }
 
 /* Writes the fixture's dump into dir as `oemkvm dump` does. */
