@@ -204,7 +204,7 @@ static enum apparmor_verdict rule_verdict(char *line, const char *path)
 {
         char *tok[8], *save = NULL, *p;
         struct glob_walk w = { GLOB_BUDGET, false };
-        bool deny = false;
+        bool deny = false, owner = false;
         size_t n = 0;
         const char *glob = NULL, *perms = NULL;
 
@@ -230,7 +230,9 @@ static enum apparmor_verdict rule_verdict(char *line, const char *path)
 
                 if (!strcmp(t, "deny"))
                         deny = true;
-                else if (!strcmp(t, "audit") || !strcmp(t, "owner") || !strcmp(t, "allow") || !strcmp(t, "file"))
+                else if (!strcmp(t, "owner"))
+                        owner = true;
+                else if (!strcmp(t, "audit") || !strcmp(t, "allow") || !strcmp(t, "file"))
                         continue;
                 else if (!strcmp(t, "->"))
                         break;
@@ -250,7 +252,9 @@ static enum apparmor_verdict rule_verdict(char *line, const char *path)
                 else
                         return NO_RULE; /* capability, network, signal, … */
         }
-        if (!glob || !perms || !strchr(perms, 'r'))
+        /* An owner rule covers only files QEMU's user owns; the files oemkvm
+         * hands QEMU are root's (the store, a ROM, a saved dump). */
+        if (!glob || !perms || !strchr(perms, 'r') || owner)
                 return NO_RULE;
         if (glob_match(glob, path, &w, 0))
                 return deny ? DENIED : ALLOWED;
@@ -279,13 +283,31 @@ enum apparmor_verdict apparmor_rules_verdict(const char *text, size_t len, const
                         hash = strchr(buf, '#');
                         if (hash)
                                 *hash = 0;
-                        lv = rule_verdict(buf, path);
-                        if (lv == DENIED) {
-                                *ret_line = lineno;
-                                return DENIED;
+                        /* A line may hold several rules, each ended by a
+                         * comma outside {a,b} and quotes. */
+                        for (char *rule = buf, *c = buf; rule; ) {
+                                int depth = 0;
+                                bool quoted = false;
+
+                                for (c = rule; *c && !(*c == ',' && !depth && !quoted); c++)
+                                        if (*c == '"')
+                                                quoted = !quoted;
+                                        else if (!quoted && *c == '{')
+                                                depth++;
+                                        else if (!quoted && *c == '}' && depth > 0)
+                                                depth--;
+                                char *next = *c ? c + 1 : NULL;
+
+                                *c = 0;
+                                lv = rule_verdict(rule, path);
+                                if (lv == DENIED) {
+                                        *ret_line = lineno;
+                                        return DENIED;
+                                }
+                                if (lv == ALLOWED || (lv == GAVE_UP && v == NO_RULE))
+                                        v = lv;
+                                rule = next;
                         }
-                        if (lv == ALLOWED || (lv == GAVE_UP && v == NO_RULE))
-                                v = lv;
                 }
                 line = eol + 1;
         }

@@ -63,7 +63,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
         r = patch_open(xml, len, &def, &err);
         if (r >= 0)
-                r = patch_verify(ctx, def, &flags, &files, &err);
+                r = patch_verify(ctx, def, &flags, &files, NULL, &err);
         patch_free(def);
         oemkvm_strv_free(files);
         if (oemkvm_patch(ctx, xml, len, &res, &err) < 0) {

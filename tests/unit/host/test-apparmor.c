@@ -97,7 +97,10 @@ TEST(globbing)
                 { "  /srv/{old,new}/*.bin r,\n",            "/srv/dump/msdm.bin",         -EACCES },
                 { "  /srv/d{u{m,x},y}p/*.bin r,\n",         "/srv/dump/msdm.bin",         0 },
                 { "  \"/srv/my dumps/*.bin\" r,\n",         "/srv/my dumps/msdm.bin",     0 },
-                { "  owner /srv/dump/* r,\n",               "/srv/dump/msdm.bin",         0 },
+                /* owner covers files QEMU's user owns; oemkvm's are root's */
+                { "  owner /srv/dump/* r,\n",               "/srv/dump/msdm.bin",         -EACCES },
+                /* several rules on one line */
+                { "  /srv/w/x w, /srv/dump/{a,msdm}.bin r,\n", "/srv/dump/msdm.bin",      0 },
                 { "  audit /srv/dump/* rk,\n",              "/srv/dump/msdm.bin",         0 },
                 { "  /srv/dump/* w,\n",                     "/srv/dump/msdm.bin",         -EACCES },
                 { "  r /srv/dump/*,\n",                     "/srv/dump/msdm.bin",         0 },

@@ -104,8 +104,8 @@ static char *tagged_xml(const char *license_attrs)
 static char *patched_xml(const struct oemkvm_ctx *ctx, const char *xml)
 {
         struct oemkvm_patch_result res = {};
-        char *xml_out;
         struct oemkvm_error err = {};
+        char *xml_out;
 
         CHECK_INT(oemkvm_patch(ctx, xml, strlen(xml), &res, &err), 0);
         CHECK(res.flags & OEMKVM_PATCH_CHANGED);
@@ -113,7 +113,6 @@ static char *patched_xml(const struct oemkvm_ctx *ctx, const char *xml)
                 fprintf(stderr, "patch failed: %s\n", err.message);
                 abort();
         }
-        /* The XML is the caller's; the rest (summary, notes) goes. */
         xml_out = res.xml;
         res.xml = NULL;
         oemkvm_patch_result_clear(&res);
