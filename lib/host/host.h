@@ -40,6 +40,13 @@ bool qemu_may(const struct qemu_cred *cred, const struct stat *st, unsigned want
 int qemu_check_readable(const struct qemu_cred *cred, const char *path, const char *remedy,
                         struct oemkvm_error *err);
 
+/*
+ * The parse layer of qemu.conf: `key = "value"` (or 'value') in text,
+ * comments after '#', spaces around '='.  1 and a malloc'd *ret, 0 when
+ * the key is not set (a list value such as [ "a" ] reads as not set).
+ */
+int qemu_conf_lookup(const char *text, size_t len, const char *key, char **ret);
+
 /* qemu.conf's `security_driver =` (a single quoted value), NULL when unset. */
 int qemu_security_driver(const struct oemkvm_ctx *ctx, char **ret, struct oemkvm_error *err);
 

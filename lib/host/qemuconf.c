@@ -26,7 +26,7 @@
  * comments after '#', spaces around '=', and single or double quotes.
  * Returns 1 and a malloc'd value, 0 when the key is not set.
  */
-static int conf_lookup(const char *text, size_t len, const char *key, char **ret)
+int qemu_conf_lookup(const char *text, size_t len, const char *key, char **ret)
 {
         size_t klen = strlen(key);
         const char *end = text + len;
@@ -87,7 +87,7 @@ static int conf_value(const struct oemkvm_ctx *ctx, const char *key, const char 
         else if (r < 0)
                 return r;
         else {
-                r = conf_lookup((const char *)text, len, key, &value);
+                r = qemu_conf_lookup((const char *)text, len, key, &value);
                 if (r < 0)
                         return oemkvm_error_set(err, r, "out of memory");
         }
