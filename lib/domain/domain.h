@@ -90,6 +90,8 @@ enum state_grammar {
  */
 int state_get(struct patch *p, const xmlNode *entry, const char *attr, enum state_grammar g,
               const char **ret);
+/* -EINVAL with state_get's line: entry's attr is not `what` ("a disk bus"). */
+int state_refuse(struct patch *p, const xmlNode *entry, const char *attr, const char *what);
 
 /* ---- helpers on the definition (helpers.c) */
 

@@ -648,13 +648,27 @@ static int restore_removed(struct patch *p, const xmlNode *old, const char *what
         xml_foreach(e, old, OEMKVM_NS_STATE, "removed") {
                 const char *xml = xml_attr(e, "xml");
                 xmlDoc *doc = NULL;
-                xmlNode *copy;
+                xmlNode *copy, *root;
+                char saved[32];
+                int r;
 
                 if (!xml_attr_is(e, "what", what) || !xml)
                         continue;
-                if (xml_parse(xml, strlen(xml), "the record's saved display", &doc, p->err) < 0)
-                        return -EINVAL;
-                copy = xmlDocCopyNode(xmlDocGetRootElement(doc), p->doc, 1);
+                /* Whoever edits the definition edits the record too: what
+                 * goes back is the one <graphics> or <video> oemkvm took
+                 * out, never a disk or a hostdev the record smuggles in. */
+                snprintf(saved, sizeof(saved), "a saved <%s> element", what);
+                r = xml_parse(xml, strlen(xml), "the record's saved display", &doc, NULL);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0)
+                        return state_refuse(p, e, "xml", saved);
+                root = xmlDocGetRootElement(doc);
+                if (root->ns || !xmlStrEqual(root->name, BAD_CAST what)) {
+                        xmlFreeDoc(doc);
+                        return state_refuse(p, e, "xml", saved);
+                }
+                copy = xmlDocCopyNode(root, p->doc, 1);
                 xmlFreeDoc(doc);
                 if (!copy)
                         return -ENOMEM;

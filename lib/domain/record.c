@@ -296,26 +296,33 @@ static void printable(const char *v, char *buf, size_t size)
         buf[i] = 0;
 }
 
-int state_get(struct patch *p, const xmlNode *entry, const char *attr, enum state_grammar g,
-              const char **ret)
+int state_refuse(struct patch *p, const xmlNode *entry, const char *attr, const char *what)
 {
-        static const char *const keys[] = { "target", "mac", "index", "option" };
+        static const char *const keys[] = { "target", "mac", "index", "option", "what" };
         const char *v = xml_attr(entry, attr), *key = NULL, *key_value = NULL;
         char shown[64], shown_key[64], label[96] = "";
 
-        if (!v || fits(v, g)) {
-                *ret = v;
-                return 0;
-        }
         for (size_t i = 0; !key && i < ARRAY_SIZE(keys); i++)
                 if ((key_value = xml_attr(entry, keys[i])))
                         key = keys[i];
-        printable(v, shown, sizeof(shown));
+        printable(v ? v : "", shown, sizeof(shown));
         if (key) {
                 printable(key_value, shown_key, sizeof(shown_key));
                 snprintf(label, sizeof(label), " %s='%s'", key, shown_key);
         }
         return oemkvm_error_set(p->err, -EINVAL,
                                 "oemkvm's record <oemkvm-state:%s%s> has %s='%s', which is not %s — it was edited by hand; correct or delete that entry ('virsh edit' the domain) so oemkvm can restore what was there",
-                                (const char *)entry->name, label, attr, shown, grammar_names[g]);
+                                (const char *)entry->name, label, attr, shown, what);
+}
+
+int state_get(struct patch *p, const xmlNode *entry, const char *attr, enum state_grammar g,
+              const char **ret)
+{
+        const char *v = xml_attr(entry, attr);
+
+        if (!v || fits(v, g)) {
+                *ret = v;
+                return 0;
+        }
+        return state_refuse(p, entry, attr, grammar_names[g]);
 }
