@@ -229,14 +229,18 @@ table | while IFS='|' read -r element value expect; do
 done
 # The record: the values a revert writes back into the definition.  A
 # domain patched with every feature (a topology, an IDE disk, an lsilogic
-# controller and an e1000e NIC to restore), each record value replaced by
-# a hostile one, the tag removed: `oemkvm patch` refuses the revert with
-# one line naming the entry and the attribute, and writes nothing.
-TAGALL='<oemkvm:config xmlns:oemkvm="urn:oemkvm:domain:1"><oemkvm:license/><oemkvm:topology edition="pro"/><oemkvm:virtio/></oemkvm:config>'
-sed -e "s|<metadata>|<metadata>$TAGALL|" \
+# controller and an e1000e NIC to restore, the user's own -acpitable
+# taken over, a SPICE display and a QXL card GVT-g replaces), each record
+# value replaced by a hostile one, the tag removed: `oemkvm patch`
+# refuses the revert with one line naming the entry and the attribute,
+# and writes nothing.
+TAGALL='<oemkvm:config xmlns:oemkvm="urn:oemkvm:domain:1"><oemkvm:license/><oemkvm:topology edition="pro"/><oemkvm:virtio/><oemkvm:gvt parent="0000:00:02.0" type="i915-GVTg_V5_4"/></oemkvm:config>'
+sed -e "s|<domain type='kvm'>|<domain type='kvm' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>|" \
+    -e "s|<metadata>|<metadata>$TAGALL|" \
     -e "s|<cpu mode='host-passthrough' check='none' migratable='on'/>|<cpu mode='host-passthrough'><topology sockets='2' dies='1' cores='1' threads='1'/></cpu>|" \
-    -e "s|    <interface type='network'>|    <disk type='file' device='disk'><source file='/var/lib/libvirt/images/data.qcow2'/><target dev='hdb' bus='ide'/></disk>\n    <controller type='scsi' index='0' model='lsilogic'/>\n    <interface type='network'>|" \
-    "$XML" | "$OEMKVM" patch --store "$T/store" >"$T/all.xml" 2>/dev/null || die "oemkvm patch (every feature) failed"
+    -e "s|    <interface type='network'>|    <disk type='file' device='disk'><source file='/var/lib/libvirt/images/data.qcow2'/><target dev='hdb' bus='ide'/></disk>\n    <controller type='scsi' index='0' model='lsilogic'/>\n    <graphics type='spice' autoport='yes'/>\n    <video><model type='qxl'/></video>\n    <interface type='network'>|" \
+    -e "s|</domain>|  <qemu:commandline><qemu:arg value='-acpitable'/><qemu:arg value='file=$H/dump/msdm.bin'/></qemu:commandline>\n</domain>|" \
+    "$XML" | "$OEMKVM" patch --store "$T/store" >"$T/all.xml" 2>"$T/all.err" || die "oemkvm patch (every feature) failed: $(cat "$T/all.err")"
 
 # entry (the record line holding it) | attribute
 record_attrs() {
@@ -249,11 +253,37 @@ topology vcpus=|was-sockets
 topology vcpus=|was-dies
 topology vcpus=|was-cores
 topology vcpus=|was-threads
+arg option="-acpitable"|was-value
+removed what="graphics"|xml
+removed what="video"|xml
 TABLE
 }
-# The values.  Counts out of range are wrong only for counts, buses and
-# targets: "0" is a harmless model name as far as oemkvm can tell.
+# The values, by attribute.  Counts out of range are wrong only for counts,
+# buses and targets: "0" is a harmless model name as far as oemkvm can
+# tell.  A QEMU argument may hold any printable text, but not a second
+# line; a saved display must be one well-formed <graphics> or <video>.
 record_values() {
+        case $1 in
+        was-value)
+                cat <<'TABLE'
+file=/x&#10;-device evil
+a&#9;b
+
+@LONG@
+TABLE
+                return ;;
+        xml)
+                cat <<'TABLE'
+&lt;disk type=&quot;file&quot; device=&quot;disk&quot;&gt;&lt;source file=&quot;/etc/shadow&quot;/&gt;&lt;target dev=&quot;vdz&quot;/&gt;&lt;/disk&gt;
+&lt;hostdev mode=&quot;subsystem&quot; type=&quot;pci&quot;/&gt;
+&lt;g:graphics xmlns:g=&quot;urn:evil&quot; type=&quot;vnc&quot;/&gt;
+&lt;!DOCTYPE graphics [&lt;!ENTITY e SYSTEM &quot;/etc/shadow&quot;&gt;]&gt;&lt;graphics type=&quot;&amp;e;&quot;/&gt;
+x&quot;&lt;evil
+
+@LONG@
+TABLE
+                return ;;
+        esac
         cat <<'TABLE'
 x&quot;&lt;evil
 hdq/../x
