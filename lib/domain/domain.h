@@ -126,6 +126,13 @@ int domain_read_file(const char *what, const char *path, off_t off, void *buf, s
  * message names `what` (the attribute) and the fix.
  */
 int domain_check_path(const char *what, const char *path, struct oemkvm_error *err);
+/*
+ * A path from metadata that QEMU only reads may be a link (Fedora's
+ * virtio-win.iso names the versioned file): where it leads must pass
+ * domain_check_path too, or a link would carry the read into /proc, /sys
+ * or /dev.  0 also when nothing is there (the caller's open says so).
+ */
+int domain_check_link(const char *what, const char *path, struct oemkvm_error *err);
 /* A value from metadata as messages show it: control characters escaped,
  * cut at DOMAIN_SHOWN_MAX bytes, so a message stays one short line. */
 #define DOMAIN_SHOWN_MAX 96

@@ -107,13 +107,16 @@ static int derive_uuid(struct patch *p, char out[OEMKVM_UUID_SIZE])
 
 /* rom=: a path from metadata as every other (domain_check_path: absolute,
  * no "..", nothing QEMU or XML could read as syntax, not a pseudo file
- * system), and a regular file (a link is followed: QEMU only reads it). */
+ * system), and a regular file (a link is followed: QEMU only reads it;
+ * where it leads is held to the same rules). */
 static int check_rom(struct patch *p, const char *rom)
 {
         struct stat st;
         int r;
 
         r = domain_check_path("<oemkvm:gvt rom=>", rom, p->err);
+        if (r >= 0)
+                r = domain_check_link("<oemkvm:gvt rom=>", rom, p->err);
         if (r < 0)
                 return r;
         if (stat(rom, &st) < 0)

@@ -4,9 +4,11 @@
  * target names, and the grammar of the paths a tag may name.  Features call
  * down into this file; it calls no feature.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -115,6 +117,21 @@ int domain_check_path(const char *what, const char *path, struct oemkvm_error *e
                                                 what, shown, kernel_trees[i]);
         }
         return 0;
+}
+
+int domain_check_link(const char *what, const char *path, struct oemkvm_error *err)
+{
+        _cleanup_free_ char *real = realpath(path, NULL);
+        char shown[DOMAIN_SHOWN_MAX], label[256];
+
+        /* Nothing there: the caller's own open or stat says so. */
+        if (!real)
+                return errno == ENOMEM ? oemkvm_error_set(err, -ENOMEM, "out of memory resolving %s", what) : 0;
+        if (!strcmp(real, path))
+                return 0;
+        domain_shown(path, shown);
+        snprintf(label, sizeof(label), "%s through the link '%s'", what, shown);
+        return domain_check_path(label, real, err);
 }
 
 void domain_shown(const char *value, char out[static DOMAIN_SHOWN_MAX])

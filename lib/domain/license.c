@@ -471,6 +471,8 @@ int patch_license(struct patch *p, const xmlNode *feature)
 
                 dir = source ? source : oemkvm_ctx_get_store_dir(p->ctx);
                 r = domain_check_path(source ? "<oemkvm:license source=>" : "the store directory", dir, p->err);
+                if (r >= 0)
+                        r = domain_check_link(source ? "<oemkvm:license source=>" : "the store directory", dir, p->err);
                 if (r < 0)
                         return r;
                 r = check_dir(p, dir, source != NULL);

@@ -35,6 +35,8 @@ int patch_virtio(struct patch *p, const xmlNode *feature)
                 iso = xml_attr(feature, "drivers");
                 if (iso) {
                         r = domain_check_path("<oemkvm:virtio drivers=>", iso, p->err);
+                        if (r >= 0)
+                                r = domain_check_link("<oemkvm:virtio drivers=>", iso, p->err);
                         if (r < 0)
                                 return r;
                 }

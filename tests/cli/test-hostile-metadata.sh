@@ -37,6 +37,10 @@ ln -s "$H/dump" "$H/link-dump"
 ln -s "$H/iso" "$H/link-iso"
 ln -s "$H/null" "$H/link-null"
 ln -s "$H/fifo" "$H/link-fifo"
+# Links into the kernel's trees to what stat calls a plain file or
+# directory: followed, the target is held to the rules of a written path.
+ln -s /proc/self/status "$H/link-proc"
+ln -s /sys/firmware/acpi/tables "$H/link-sys"
 
 # The hook's host: persistent definitions, the thinkpad's firmware, a store.
 ROOT=$T/root
@@ -68,6 +72,7 @@ license source|@H@/iso|source=>: '@H@/iso' is not a directory
 license source|@H@/link-fifo|is not a directory
 license source|@H@/linkfiles|it is a symbolic link — the dump must hold plain files, not links or devices: point source=
 license source|@H@/link-dump|OK
+license source|@H@/link-sys|source=> through the link '@H@/link-sys': '/sys/firmware/acpi/tables' is in the kernel's /sys
 license source|@H@/a,sig=SLIC|source=>: '@H@/a,sig=SLIC' contains a comma
 license source|@H@/a=b|source=>: '@H@/a=b' contains '='
 license source|@H@/a&quot;b|contains '"'
@@ -116,6 +121,7 @@ virtio drivers|@H@/fifo|virtio: the drivers ISO '@H@/fifo' is not a regular file
 virtio drivers|@H@/link-fifo|virtio: the drivers ISO '@H@/link-fifo' is not a regular file
 virtio drivers|@H@/dump|virtio: the drivers ISO '@H@/dump' is not a regular file — fix <oemkvm:virtio drivers=>
 virtio drivers|@H@/link-iso|OK
+virtio drivers|@H@/link-proc|drivers=> through the link '@H@/link-proc': '/proc/
 virtio drivers|@H@/dump/msdm.bin|virtio: the drivers ISO '@H@/dump/msdm.bin' is not an ISO 9660 image
 virtio drivers|@H@/virtio-wn.iso|virtio: the drivers ISO '@H@/virtio-wn.iso' does not exist — fix <oemkvm:virtio drivers=>
 virtio drivers|@H@/virtio,win.iso|drivers=>: '@H@/virtio,win.iso' contains a comma
@@ -164,6 +170,7 @@ gvt rom|@H@/null|<oemkvm:gvt rom='@H@/null'>: not a regular file
 gvt rom|@H@/fifo|<oemkvm:gvt rom='@H@/fifo'>: not a regular file
 gvt rom|@H@/link-null|<oemkvm:gvt rom='@H@/link-null'>: not a regular file
 gvt rom|@H@/dump|<oemkvm:gvt rom='@H@/dump'>: not a regular file
+gvt rom|@H@/link-proc|rom=> through the link '@H@/link-proc': '/proc/
 gvt rom|@H@/a.rom,bootindex=1|rom=>: '@H@/a.rom,bootindex=1' contains a comma
 gvt rom|@H@/a&quot;.rom|contains '"'
 gvt rom|@H@/a&#10;.rom|holds a control character (byte 0x0a
