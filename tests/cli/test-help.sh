@@ -7,7 +7,7 @@ set -eu
 . "$OEMKVM_SRCDIR/tests/lib/cli.sh"
 
 MAN=$OEMKVM_SRCDIR/man/oemkvm.1
-VERBS="dump show patch apply tag watch"
+VERBS="dump show patch apply tag watch doctor install"
 
 # The long options of the option lines ("  -c, --connect URI  …") of --help.
 help_options() {
