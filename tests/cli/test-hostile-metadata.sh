@@ -103,11 +103,18 @@ virtio storage||storage=''>
 virtio storage|scsi,x|storage='scsi,x'>
 virtio storage|sc&#10;si|storage='sc\x0asi'>
 virtio storage|@LONG@|storage='/xxxxxxxx
+virtio storage|sc&lt;si|storage='sc<si'>
+virtio storage|../scsi|storage='../scsi'>
+virtio storage|scsi&#0;|malformed XML at line
+virtio storage|sc@FF@si|malformed XML at line
 virtio network|e1000|network='e1000'>: the NIC model is 'virtio'
 virtio network||network=''>
 virtio network|virtio&quot;/&gt;|network='virtio"/>'>
 virtio network|vir&#13;tio|network='vir\x0dtio'>
 virtio network|@LONG@|network='/xxxxxxxx
+virtio network|../virtio|network='../virtio'>
+virtio network|virtio&#0;|malformed XML at line
+virtio network|vir@FF@tio|malformed XML at line
 virtio drivers|virtio-win.iso|drivers=>: 'virtio-win.iso' is not an absolute path
 virtio drivers|..|drivers=>: '..' is not an absolute path
 virtio drivers|@H@/dump/../iso|has a '..' component
@@ -154,6 +161,10 @@ gvt type|i915&quot;|<oemkvm:gvt type='i915"'>
 gvt type||<oemkvm:gvt type=''>
 gvt type|i915&#10;GVTg|<oemkvm:gvt type='i915\x0aGVTg'>
 gvt type|@LONG@|<oemkvm:gvt type='/xxxxxxxx
+gvt type|i915&lt;x|<oemkvm:gvt type='i915<x'>
+gvt type|/proc/self|<oemkvm:gvt type='/proc/self'>
+gvt type|i915&#0;|malformed XML at line
+gvt type|i9@FF@15|malformed XML at line
 gvt uuid|../../../remove|<oemkvm:gvt uuid='../../../remove'>: not a UUID
 gvt uuid|6d5f9c1e-0a7b-4c3d-8e2f-1a2b3c4d5e6f/../x|<oemkvm:gvt uuid='6d5f9c1e-0a7b-4c3d-8e2f-1a2b3c4d5e6f/../x'>
 gvt uuid|6d5f9c1e-0a7b-4c3d-8e2f-1a2b3c4d5e6|<oemkvm:gvt uuid='6d5f9c1e-0a7b-4c3d-8e2f-1a2b3c4d5e6'>
@@ -162,6 +173,11 @@ gvt uuid|6d5f9c1e-0a7b-4c3d-8e2f-1a2b3c4d5e6g|<oemkvm:gvt uuid='6d5f9c1e-0a7b-4c
 gvt uuid||<oemkvm:gvt uuid=''>
 gvt uuid|6d5f9c1e-0a7b-4c3d-8e2f-1a2b3c4d5e6f&#10;|<oemkvm:gvt uuid='6d5f9c1e-0a7b-4c3d-8e2f-1a2b3c4d5e6f\x0a'>
 gvt uuid|@LONG@|<oemkvm:gvt uuid='/xxxxxxxx
+gvt uuid|/proc/self|<oemkvm:gvt uuid='/proc/self'>: not a UUID
+gvt uuid|6d5f9c1e-0a7b-4c3d-8e2f-1a2b3c4d5e6f,x=y|<oemkvm:gvt uuid='6d5f9c1e-0a7b-4c3d-8e2f-1a2b3c4d5e6f,x=y'>
+gvt uuid|&lt;6d5f9c1e-0a7b-4c3d-8e2f-1a2b3c4d5e6f|<oemkvm:gvt uuid='<6d5f9c1e
+gvt uuid|6d5f9c1e-0a7b-4c3d-8e2f-1a2b3c4d5e6f&#0;|malformed XML at line
+gvt uuid|6d5f9c1e-0a7b-4c3d-8e2f-1a2b3c4d5e6@FF@|malformed XML at line
 gvt rom|vbios_gvt_uefi.rom|rom=>: 'vbios_gvt_uefi.rom' is not an absolute path
 gvt rom|@H@/dump/../iso|has a '..' component
 gvt rom|/proc/self/exe|rom=>: '/proc/self/exe' is in the kernel's /proc
@@ -177,13 +193,28 @@ gvt rom|@H@/a&#10;.rom|holds a control character (byte 0x0a
 gvt rom||rom=>: the path is empty
 gvt rom|@LONG@|rom=>: '/xxxxxxxx
 gvt rom|@H@/a&#0;.rom|malformed XML at line
+gvt rom|..|rom=>: '..' is not an absolute path
+gvt rom|@H@/iso/..|has a '..' component
+gvt rom|/dev/mem|rom=>: '/dev/mem' is in the kernel's /dev
+gvt rom|@H@/a=b.rom|contains '='
+gvt rom|@H@/a&lt;.rom|contains '<'
+gvt rom|@H@/@FF@.rom|malformed XML at line
 gvt display|SPICE-GL|<oemkvm:gvt display='SPICE-GL'>: the display is spice-gl, vnc or none
 gvt display|vnc,gl=on|<oemkvm:gvt display='vnc,gl=on'>
 gvt display||<oemkvm:gvt display=''>
 gvt display|vnc&#10;|<oemkvm:gvt display='vnc\x0a'>
 gvt display|@LONG@|<oemkvm:gvt display='/xxxxxxxx
+gvt display|../vnc|<oemkvm:gvt display='../vnc'>
+gvt display|vnc&quot;|<oemkvm:gvt display='vnc"'>
+gvt display|&lt;vnc|<oemkvm:gvt display='<vnc'>
+gvt display|vnc&#0;|malformed XML at line
+gvt display|v@FF@nc|malformed XML at line
 gvt opregion|true|<oemkvm:gvt opregion='true'>: opregion is yes or no
 gvt opregion|yes&#10;|<oemkvm:gvt opregion='yes\x0a'>
+gvt opregion||<oemkvm:gvt opregion=''>: opregion is yes or no
+gvt opregion|&lt;yes|<oemkvm:gvt opregion='<yes'>
+gvt opregion|/proc/self|<oemkvm:gvt opregion='/proc/self'>
+gvt opregion|yes,x=y|<oemkvm:gvt opregion='yes,x=y'>
 TABLE
 }
 
