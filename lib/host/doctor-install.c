@@ -144,15 +144,18 @@ static int iso_check(const struct doctor *d, const char *abs)
         return 0;
 }
 
-static void check_iso(struct doctor *d, struct oemkvm_check *c, const char *iso)
+/* needed: a tagged domain names it.  One lying where ISOs usually are,
+ * named by no domain, only WARNs: nothing fails for it yet. */
+static void check_iso(struct doctor *d, struct oemkvm_check *c, const char *iso, bool needed)
 {
+        enum oemkvm_verdict bad = needed ? OEMKVM_FAIL : OEMKVM_WARN;
         int r = iso_check(d, iso);
 
         if (r == -EBADMSG || r == -EINVAL) {
-                check_set(d, c, OEMKVM_FAIL, "'%s' is not an ISO 9660 image", iso);
+                check_set(d, c, bad, "'%s' is not an ISO 9660 image", iso);
                 check_fix(d, c, "download virtio-win.iso again from https://fedorapeople.org/groups/virt/virtio-win/direct-downloads/stable-virtio/virtio-win.iso");
         } else if (r < 0) {
-                check_set(d, c, OEMKVM_FAIL, "'%s': %s", iso, strerror(-r));
+                check_set(d, c, bad, "'%s': %s", iso, strerror(-r));
                 check_fix(d, c, "download virtio-win.iso from https://fedorapeople.org/groups/virt/virtio-win/direct-downloads/stable-virtio/virtio-win.iso to '%s', or change the tag's drivers=",
                           iso);
         } else
@@ -176,7 +179,7 @@ static void check_drivers(struct doctor *d)
                 named = true;
                 check_iso(d, check_new(d, "install.virtio-win", GROUP, nd->name,
                                        "the virtio-win drivers ISO of domain '%s'", nd->name),
-                          nd->drivers_iso);
+                          nd->drivers_iso, true);
         }
         if (!named) {
                 struct oemkvm_check *c = check_new(d, "install.virtio-win", GROUP, NULL,
@@ -184,7 +187,7 @@ static void check_drivers(struct doctor *d)
                 const char *found = first_file(d, iso_places, ARRAY_SIZE(iso_places));
 
                 if (found)
-                        check_iso(d, c, found);
+                        check_iso(d, c, found, false);
                 else
                         check_set(d, c, OEMKVM_NA, "no tagged domain names one (<oemkvm:virtio drivers=…>), and none is in %s or %s",
                                   iso_places[0], iso_places[1]);
