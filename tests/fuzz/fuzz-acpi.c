@@ -3,7 +3,8 @@
  * ACPI tables as the firmware hands them: the structural checks for MSDM
  * and SLIC, then the decoders.  Property: a table the checks accept
  * decodes, and its fields stay inside their buffers (NUL-terminated,
- * printable where the decoder promises it).
+ * printable where the decoder promises it); an MSDM has a key of 29
+ * characters exactly when its payload is one, else a note.
  */
 #include <string.h>
 
@@ -20,8 +21,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (oemkvm_msdm_decode(data, size, &msdm, &err) >= 0) {
                 if (r < 0)
                         fuzz_fail("MSDM decodes but does not parse: %s", err.message);
-                if (strlen(msdm.product_key) != 29)
-                        fuzz_fail("MSDM key of %zu characters", strlen(msdm.product_key));
+                /* A sound table without a key (the vendor's placeholder, or
+                 * bytes that are no key) decodes too, to be passed on as it
+                 * is: then the key is empty and the note says why. */
+                if (msdm.payload == OEMKVM_PAYLOAD_VALID ? strlen(msdm.product_key) != 29
+                                                         : msdm.product_key[0] != 0)
+                        fuzz_fail("MSDM key of %zu characters, payload %d", strlen(msdm.product_key), msdm.payload);
+                if (msdm.payload != OEMKVM_PAYLOAD_VALID &&
+                    (!msdm.note[0] || !memchr(msdm.note, 0, sizeof(msdm.note))))
+                        fuzz_fail("MSDM without a key and without a terminated note");
         } else if (r >= 0)
                 fuzz_fail("MSDM parses but does not decode: %s", err.message);
 
