@@ -553,6 +553,18 @@ static bool file_is_current(int dfd, const char *name, const struct oemkvm_blob 
         return len == blob->len && memcmp(buf, blob->data, len) == 0;
 }
 
+/*
+ * A write the caller may not do: said for the store it was writing, not
+ * for the sibling or parent the writer happened to touch, nor as the
+ * firmware's fault.  where: the directory that denied it.
+ */
+static int write_denied(struct oemkvm_error *err, int r, const char *dir, const char *where)
+{
+        return oemkvm_error_set(err, r,
+                                "cannot write the store '%s': permission denied on '%s' — run with sudo, or give a directory you may write",
+                                dir, where);
+}
+
 /* What is where the store goes. */
 enum existing {
         EXISTING_NONE,
@@ -583,6 +595,8 @@ static int existing_check(int pfd, const char *base, const char *dir, enum exist
         dfd = openat(pfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
         if (dfd < 0) {
                 r = -errno;
+                if (errno_is_denied(r))
+                        return write_denied(err, r, dir, dir);
                 return oemkvm_error_set(err, r, "cannot open '%s': %s", dir, strerror(-r));
         }
         if (fstat(dfd, &st) < 0)
@@ -672,7 +686,7 @@ static int parents_create(const char *dir, struct oemkvm_error *err)
 
         if (!copy)
                 return oemkvm_error_set(err, -ENOMEM, "out of memory");
-        for (char *s = strchr(copy + 1, '/'); s; s = strchr(s + 1, '/')) {
+        for (char *s = strchr(copy + 1, '/'), *prev = copy; s; prev = s, s = strchr(s + 1, '/')) {
                 _cleanup_close_ int fd = -EBADF;
                 int r;
 
@@ -682,6 +696,11 @@ static int parents_create(const char *dir, struct oemkvm_error *err)
                         *s = '/';
                         if (r == -EEXIST)
                                 continue;
+                        if (errno_is_denied(r)) {
+                                _cleanup_free_ char *above = strndup(copy, prev > copy ? (size_t)(prev - copy) : 1);
+
+                                return write_denied(err, r, dir, above ? above : "/");
+                        }
                         return oemkvm_error_set(err, r, "cannot create '%.*s': %s", (int)(s - copy), copy, strerror(-r));
                 }
                 fd = open(copy, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -711,7 +730,7 @@ static int parent_lock(int pfd, const char *parent, struct oemkvm_error *err)
 }
 
 /* The new set, built beside the old one and swapped in. */
-static int set_switch(int pfd, const char *base, const char *dir, enum existing existing,
+static int set_switch(int pfd, const char *parent, const char *base, const char *dir, enum existing existing,
                       const struct oemkvm_blob *const blobs[SET_FILES], gid_t gid, struct oemkvm_error *err)
 {
         _cleanup_close_ int tfd = -EBADF;
@@ -723,6 +742,8 @@ static int set_switch(int pfd, const char *base, const char *dir, enum existing 
                 if (mkdirat(pfd, tmp, 0700) == 0)
                         break;
                 r = -errno;
+                if (errno_is_denied(r))
+                        return write_denied(err, r, dir, parent);
                 if (r != -EEXIST || n >= 100)
                         return oemkvm_error_set(err, r, "cannot create a directory beside '%s': %s", dir, strerror(-r));
         }
@@ -749,6 +770,8 @@ static int set_switch(int pfd, const char *base, const char *dir, enum existing 
                         return oemkvm_error_set(err, r,
                                                 "cannot switch the store in '%s': its file system cannot exchange two directories atomically (renameat2 RENAME_EXCHANGE) — put the store on a local file system",
                                                 dir);
+                if (errno_is_denied(r))
+                        return write_denied(err, r, dir, parent);
                 return oemkvm_error_set(err, r, "cannot switch the store in '%s': %s", dir, strerror(-r));
         }
 
@@ -769,13 +792,12 @@ static int set_switch(int pfd, const char *base, const char *dir, enum existing 
 static int store_write(const char *dir, gid_t gid, const struct oemkvm_dump *dump,
                        const struct oemkvm_blob *rom, struct oemkvm_error *err)
 {
-        _cleanup_free_ char *copy = NULL;
+        _cleanup_free_ char *copy = NULL, *parent = NULL;
         _cleanup_close_ int pfd = -EBADF, sfd = -EBADF;
         struct oemkvm_blob carried[SET_FILES] = {};
         const struct oemkvm_blob *blobs[SET_FILES];
         enum existing existing = EXISTING_NONE;
         char *base;
-        const char *parent;
         struct stat st;
         size_t n;
         int r, changed;
@@ -792,20 +814,20 @@ static int store_write(const char *dir, gid_t gid, const struct oemkvm_dump *dum
         if (!*base || !strcmp(base, ".") || !strcmp(base, ".."))
                 return oemkvm_error_set(err, -EINVAL, "store directory '%s' names no directory of its own", dir);
 
-        parent = base == copy + 1 ? "/" : copy;
-        base[-1] = '\0';
+        parent = strndup(copy, base == copy + 1 ? 1 : (size_t)(base - 1 - copy));
+        if (!parent)
+                return oemkvm_error_set(err, -ENOMEM, "out of memory");
         pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (pfd < 0 && errno == ENOENT) {
-                base[-1] = '/';
                 r = parents_create(copy, err);
                 if (r < 0)
                         return r;
-                base[-1] = '\0';
                 pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         }
-        base[-1] = '/';
         if (pfd < 0) {
                 r = -errno;
+                if (errno_is_denied(r))
+                        return write_denied(err, r, copy, parent);
                 return oemkvm_error_set(err, r, "cannot open the directory above '%s': %s", copy, strerror(-r));
         }
         if (fstat(pfd, &st) < 0)
@@ -852,7 +874,7 @@ static int store_write(const char *dir, gid_t gid, const struct oemkvm_dump *dum
                         goto out;
                 }
         }
-        r = set_switch(pfd, base, copy, existing, blobs, gid, err);
+        r = set_switch(pfd, parent, base, copy, existing, blobs, gid, err);
         if (r >= 0)
                 r = changed;
 out:
