@@ -20,7 +20,9 @@
  */
 #include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/random.h>
@@ -676,6 +678,65 @@ static int store_dir_fix(int dfd, const char *dir, gid_t gid, struct oemkvm_erro
         return 0;
 }
 
+/* The pid in a sibling name: .<base>.oemkvm-<pid>.<n>.<hex> */
+static pid_t sibling_pid(const char *name, const char *base)
+{
+        const char *p = name + 1 + strlen(base) + strlen(SIBLING_TAG);
+        char *end;
+        long pid = strtol(p, &end, 10);
+
+        return end != p && *end == '.' && pid > 0 ? (pid_t)pid : 0;
+}
+
+/* An empty sibling a killed parent_create left (its process is gone). */
+static int parent_leftover_remove(int gfd, const char *name, void *userdata)
+{
+        const char *base = userdata;
+        pid_t pid;
+
+        if (!is_sibling_of(name, base))
+                return 0;
+        pid = sibling_pid(name, base);
+        /* rmdir: only an empty directory goes, never anyone's files. */
+        if (pid > 0 && kill(pid, 0) < 0 && errno == ESRCH)
+                (void)unlinkat(gfd, name, AT_REMOVEDIR);
+        return 0;
+}
+
+/*
+ * Creates the directory name in gfd, 0755 from the moment it has its
+ * name: made under a sibling name, given its mode, renamed into place —
+ * so a kill at any step leaves no directory QEMU cannot enter (the umask
+ * may be 077), only an empty sibling the next attempt removes.  0 when it
+ * exists (made meanwhile by another writer too).
+ */
+static int parent_create(int gfd, const char *name)
+{
+        _cleanup_close_ int fd = -EBADF;
+        char tmp[NAME_MAX + 1];
+        struct stat st;
+        int r;
+
+        if (fstatat(gfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+                return 0;
+        (void)dir_each(gfd, parent_leftover_remove, (void *)name);
+        for (unsigned n = 0;; n++) {
+                sibling_name(tmp, sizeof(tmp), name, n);
+                if (mkdirat(gfd, tmp, 0700) == 0)
+                        break;
+                if (errno != EEXIST || n >= 100)
+                        return -errno;
+        }
+        fd = openat(gfd, tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        r = fd < 0 || fchmod(fd, 0755) < 0 ? -errno : 0;
+        if (r >= 0 && renameat2(gfd, tmp, gfd, name, RENAME_NOREPLACE) == 0)
+                return 0;
+        if (r >= 0)
+                r = errno == EEXIST ? 0 : -errno;
+        (void)unlinkat(gfd, tmp, AT_REMOVEDIR);
+        return r;
+}
+
 /*
  * Creates the missing parents of dir, each 0755 whatever the umask: QEMU
  * must be able to enter them.  Existing ones are left as they are.
@@ -687,28 +748,25 @@ static int parents_create(const char *dir, struct oemkvm_error *err)
         if (!copy)
                 return oemkvm_error_set(err, -ENOMEM, "out of memory");
         for (char *s = strchr(copy + 1, '/'), *prev = copy; s; prev = s, s = strchr(s + 1, '/')) {
-                _cleanup_close_ int fd = -EBADF;
+                _cleanup_free_ char *above = NULL;
+                _cleanup_close_ int gfd = -EBADF;
                 int r;
 
+                if (s == prev + 1)
+                        continue;       /* "//" */
+                above = strndup(copy, prev > copy ? (size_t)(prev - copy) : 1);
+                if (!above)
+                        return oemkvm_error_set(err, -ENOMEM, "out of memory");
                 *s = '\0';
-                if (mkdir(copy, 0755) < 0) {
-                        r = -errno;
-                        *s = '/';
-                        if (r == -EEXIST)
-                                continue;
-                        if (errno_is_denied(r)) {
-                                _cleanup_free_ char *above = strndup(copy, prev > copy ? (size_t)(prev - copy) : 1);
-
-                                return write_denied(err, r, dir, above ? above : "/");
-                        }
-                        return oemkvm_error_set(err, r, "cannot create '%.*s': %s", (int)(s - copy), copy, strerror(-r));
-                }
-                fd = open(copy, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-                if (fd < 0 || fchmod(fd, 0755) < 0) {
-                        r = -errno;
-                        return oemkvm_error_set(err, r, "cannot make '%s' mode 0755: %s", copy, strerror(-r));
-                }
+                gfd = open(above, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                r = gfd < 0 ? -errno : parent_create(gfd, prev + 1);
+                if (errno_is_denied(r))
+                        r = write_denied(err, r, dir, above);
+                else if (r < 0)
+                        r = oemkvm_error_set(err, r, "cannot create '%s': %s", copy, strerror(-r));
                 *s = '/';
+                if (r < 0)
+                        return r;
         }
         return 0;
 }
