@@ -7,6 +7,7 @@
 
 #include <libxml/parser.h>
 #include <libxml/xmlsave.h>
+#include <libxml/xmlversion.h>
 
 #include "xml-priv.h"
 
@@ -18,9 +19,23 @@ struct first_error {
         char message[256];
 };
 
-static void keep_first_error(void *data, xmlError *e)
+/* libxml2 2.12 made the structured handler's error const.  2.13 added
+ * xmlCtxtSetErrorHandler(), which hands the handler our own pointer; before
+ * it, the handler gets the parser context and the pointer rides in
+ * _private (deprecated since). */
+#if LIBXML_VERSION >= 21200
+typedef const xmlError xml_error_t;
+#else
+typedef xmlError xml_error_t;
+#endif
+
+static void keep_first_error(void *data, xml_error_t *e)
 {
+#if LIBXML_VERSION >= 21300
+        struct first_error *f = data;
+#else
         struct first_error *f = ((xmlParserCtxt *)data)->_private;
+#endif
         size_t n;
 
         if (f->line || !e)
@@ -45,8 +60,12 @@ int xml_parse(const char *xml, size_t len, const char *what, xmlDoc **ret,
         pc = xmlNewParserCtxt();
         if (!pc)
                 return oemkvm_error_set(err, -ENOMEM, "out of memory parsing %s", what);
+#if LIBXML_VERSION >= 21300
+        xmlCtxtSetErrorHandler(pc, keep_first_error, &first);
+#else
         pc->_private = &first;
         pc->sax->serror = keep_first_error;
+#endif
 
         /* No NOENT (entities stay references), no DTD loading, no network;
          * NOERROR/NOWARNING and our handler keep libxml2 from printing. */
