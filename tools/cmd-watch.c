@@ -168,6 +168,12 @@ static void disconnect(struct watch *w)
         w->conn = NULL;
 }
 
+/* libvirt takes every event callback as the generic type and calls it with
+ * the event's own signature.  VIR_DOMAIN_EVENT_CALLBACK casts directly,
+ * which clang >= 19 flags under -Wextra (-Wcast-function-type-mismatch);
+ * a cast through void (*)(void), C's "any function", says it is meant. */
+#define EVENT_CALLBACK(cb) ((virConnectDomainEventGenericCallback)(void (*)(void))(cb))
+
 /* Connects, subscribes, and queues every persistent domain (reconcile). */
 static int connect_and_reconcile(struct watch *w, bool report)
 {
@@ -180,9 +186,9 @@ static int connect_and_reconcile(struct watch *w, bool report)
         if (!w->conn)
                 return -1;
         w->cb_lifecycle = virConnectDomainEventRegisterAny(w->conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
-                                                           VIR_DOMAIN_EVENT_CALLBACK(on_lifecycle), w, NULL);
+                                                           EVENT_CALLBACK(on_lifecycle), w, NULL);
         w->cb_metadata = virConnectDomainEventRegisterAny(w->conn, NULL, VIR_DOMAIN_EVENT_ID_METADATA_CHANGE,
-                                                          VIR_DOMAIN_EVENT_CALLBACK(on_metadata), w, NULL);
+                                                          EVENT_CALLBACK(on_metadata), w, NULL);
         if (w->cb_lifecycle < 0 || w->cb_metadata < 0 ||
             virConnectRegisterCloseCallback(w->conn, on_close, w, NULL) < 0)
                 goto fail;
