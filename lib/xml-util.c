@@ -53,6 +53,7 @@ int xml_parse(const char *xml, size_t len, const char *what, xmlDoc **ret,
         struct first_error first = {};
         xmlParserCtxt *pc;
         xmlDoc *doc;
+        int options;
 
         if (len > INT_MAX)
                 return oemkvm_error_set(err, -EFBIG, "%s: XML larger than %d bytes", what, INT_MAX);
@@ -60,17 +61,19 @@ int xml_parse(const char *xml, size_t len, const char *what, xmlDoc **ret,
         pc = xmlNewParserCtxt();
         if (!pc)
                 return oemkvm_error_set(err, -ENOMEM, "out of memory parsing %s", what);
+        /* No NOENT (entities stay references), no DTD loading, no network.
+         * Our handler keeps libxml2 from printing.  From 2.13 on it replaces
+         * the printing one, and NOERROR would withhold errors from it too;
+         * before, NOERROR/NOWARNING silence the generic handlers. */
 #if LIBXML_VERSION >= 21300
         xmlCtxtSetErrorHandler(pc, keep_first_error, &first);
+        options = XML_PARSE_NONET;
 #else
         pc->_private = &first;
         pc->sax->serror = keep_first_error;
+        options = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING;
 #endif
-
-        /* No NOENT (entities stay references), no DTD loading, no network;
-         * NOERROR/NOWARNING and our handler keep libxml2 from printing. */
-        doc = xmlCtxtReadMemory(pc, xml, (int)len, NULL, NULL,
-                                XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+        doc = xmlCtxtReadMemory(pc, xml, (int)len, NULL, NULL, options);
         xmlFreeParserCtxt(pc);
         if (!doc)
                 return oemkvm_error_set(err, -EINVAL, "%s: malformed XML at line %d: %s", what,
