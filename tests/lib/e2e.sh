@@ -10,14 +10,14 @@ E2E_NS=urn:oemkvm:domain:1
 E2E_TAG='<config><license/><topology edition="pro"/></config>'
 E2E_PATCH_TIMEOUT=${OEMKVM_PATCH_TIMEOUT:-20}
 
-# e2e_setup ROOT: the "host" firmware from fixture sysroot ROOT ("/" = the
-# machine's own), the store dumped from it as `sudo oemkvm dump` does, the
-# hook installed and the daemons up.
+# e2e_setup ROOT [--record]: the "host" firmware from fixture sysroot ROOT
+# ("/" = the machine's own), the store dumped from it as `sudo oemkvm dump`
+# does, the hook installed (--record: see ns_install_hook) and the daemons up.
 e2e_setup() {
         ns_firmware "$1"
         "$(oemkvm_bin)" dump --sysroot / --output "$E2E_STORE" ||
                 die "'oemkvm dump --sysroot / --output $E2E_STORE' failed"
-        ns_install_hook
+        ns_install_hook ${2:+"$2"}
         ns_start
 }
 
