@@ -55,6 +55,15 @@ guest_kernel() {
         echo "$k"
 }
 
+# version_num X.Y.Z: a version as one comparable number (11.2.0 -> 11002000).
+version_num() { echo "$1" | awk -F. '{ printf "%d\n", $1 * 1000000 + $2 * 1000 + $3 }'; }
+
+# case_min_libvirt CASEDIR: the libvirt version a golden case's XML needs,
+# from CASEDIR/min-libvirt (e.g. native MSDM tables: 11.2.0), else 0.0.0.
+case_min_libvirt() {
+        if [ -f "$1/min-libvirt" ]; then cat "$1/min-libvirt"; else echo 0.0.0; fi
+}
+
 # wait_until SECONDS WHAT COMMAND...: polls COMMAND every 0.2 s; fails
 # with WHAT once SECONDS have passed.  Every wait in the suite is bounded.
 wait_until() {

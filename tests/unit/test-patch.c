@@ -313,6 +313,7 @@ TEST(flags)
 TEST(files)
 {
         char *out = golden_out("win11-multi"), *native = golden_out("native-slic-table");
+        char *native_msdm = golden_out("native-msdm-table");
         char *untagged = read_case("untagged", "in.xml"), *unpatched = read_case("win11-uefi", "in.xml");
         char **files = NULL;
         struct oemkvm_error err = {};
@@ -335,6 +336,15 @@ TEST(files)
         CHECK(files[4] == NULL);
         oemkvm_strv_free(files);
 
+        /* So does an MSDM from a native table (libvirt >= 11.2). */
+        CHECK_INT(oemkvm_patch_files(native_msdm, strlen(native_msdm), &files, &err), 0);
+        snprintf(want, sizeof(want), "%s/saved/msdm.bin", store);
+        CHECK_STR(files[0], want);
+        snprintf(want, sizeof(want), "%s/saved/slic.bin", store);
+        CHECK_STR(files[1], want);
+        CHECK(files[4] == NULL);
+        oemkvm_strv_free(files);
+
         /* Untagged, or tagged but not patched yet: nothing. */
         CHECK_INT(oemkvm_patch_files(untagged, strlen(untagged), &files, &err), 0);
         CHECK(files[0] == NULL);
@@ -347,6 +357,7 @@ TEST(files)
         CHECK_CONTAINS(err.message, "malformed XML at line 1");
         free(out);
         free(native);
+        free(native_msdm);
         free(untagged);
         free(unpatched);
 }
