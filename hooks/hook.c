@@ -5,8 +5,10 @@
  * five times per start of every domain on the host.  The common case, a
  * domain without the oemkvm tag, must cost no more than a bare exec: this
  * file links libc only, scans stdin for the tag's namespace and exits 0
- * silently.  Only a tagged domain loads liboemkvm (and libxml2 with it),
- * which decides everything else.  It never calls libvirt (that deadlocks).
+ * silently.  Only a tagged domain, in a phase where the library has work
+ * (OEMKVM_HOOK_PHASES: prepare, migrate, restore, and release for a
+ * domain with a vGPU), loads liboemkvm (and
+ * libxml2 with it), which decides everything else.  It never calls libvirt (that deadlocks).
  *
  * Exit 0: fine (stdout, if any, is the XML libvirt must use); 1: refused,
  * with one line on stderr that libvirt shows as the start error.
@@ -23,8 +25,8 @@
 
 #include "oemkvm.h"
 
-/* The soname the Makefile links; RUNPATH points at $(LIBDIR). */
-#define LIBOEMKVM "liboemkvm.so.0"
+/* The library of this very version (config.h); RUNPATH points at $(PKGLIBDIR). */
+#define LIBOEMKVM OEMKVM_LIB_NAME
 
 static int read_all(int fd, char **ret, size_t *ret_len)
 {
@@ -77,6 +79,23 @@ static int write_all(int fd, const char *buf, size_t len)
                 len -= (size_t)n;
         }
         return 0;
+}
+
+/* Does the library have work for this phase (OEMKVM_HOOK_PHASES)? */
+static bool phase_has_work(const char *op, const char *subop, const char *xml, size_t len)
+{
+        static const struct {
+                const char *op, *subop, *needs;
+        } phases[] = {
+#define PHASE(o, s, steps, needs) { o, s, needs },
+                OEMKVM_HOOK_PHASES(PHASE)
+#undef PHASE
+        };
+
+        for (size_t i = 0; i < sizeof(phases) / sizeof(phases[0]); i++)
+                if (!strcmp(op, phases[i].op) && !strcmp(subop, phases[i].subop))
+                        return !phases[i].needs || memmem(xml, len, phases[i].needs, strlen(phases[i].needs));
+        return false;
 }
 
 static int installed_wrong(const char *name, const char *why)
@@ -141,11 +160,14 @@ int main(int argc, char **argv)
                 return 2;
         }
 
+        /* libvirt writes the XML whatever the phase: read it all, so its
+         * write never meets a closed pipe. */
         r = read_all(STDIN_FILENO, &xml, &len);
         if (!xml)
                 return 0;       /* cannot even tell whether the domain is ours */
         /* The same test as oemkvm_xml_is_tagged(), without loading the library. */
-        if (!memmem(xml, len, OEMKVM_NS_CONFIG, sizeof(OEMKVM_NS_CONFIG) - 1))
+        if (!memmem(xml, len, OEMKVM_NS_CONFIG, sizeof(OEMKVM_NS_CONFIG) - 1) ||
+            !phase_has_work(argv[2], argv[3], xml, len))
                 ret = 0;
         else if (r < 0) {
                 fprintf(stderr, "oemkvm: domain '%s': cannot read its XML from libvirt: %s\n",

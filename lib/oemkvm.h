@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * liboemkvm — the one public header.
+ * liboemkvm — the library's API, private to the oemkvm package: the tool,
+ * its libvirt plugin and the hook use it; nothing is installed for other
+ * consumers, and the ABI is the package version's (no promise across
+ * versions).  The layers behind it are lib/util, lib/firmware, lib/host,
+ * lib/domain and lib/runtime; calls only go down.
  *
  * Reads a laptop's OEM license data (ACPI MSDM/SLIC, SMBIOS types 0 and 1)
  * byte-exactly, keeps it in a store QEMU can read, and patches libvirt
@@ -37,6 +41,13 @@ struct oemkvm_error {
         int code;                       /* negative errno, 0 when unset */
         char message[OEMKVM_ERROR_MAX]; /* one line, no trailing newline */
 };
+
+/*
+ * Records one line in err (when non-NULL) and returns code (a negative
+ * errno), so callers can write `return oemkvm_error_set(err, -EINVAL, …)`.
+ */
+int oemkvm_error_set(struct oemkvm_error *err, int code, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
 
 /* ---------------------------------------------------------------- context */
 
@@ -164,6 +175,8 @@ int oemkvm_smbios_system_decode(const uint8_t *buf, size_t len, unsigned smbios_
 #define OEMKVM_STORE_SLIC    "slic.bin"
 #define OEMKVM_STORE_SMBIOS0 "smbios_type_0.bin"
 #define OEMKVM_STORE_SMBIOS1 "smbios_type_1.bin"
+/* Not part of a dump: the GVT-g UEFI option ROM `oemkvm gvt rom` copies in. */
+#define OEMKVM_STORE_GVT_ROM "vbios_gvt_uefi.rom"
 
 struct oemkvm_blob {
         uint8_t *data;                  /* NULL when absent */
@@ -211,8 +224,7 @@ int oemkvm_qemu_user(const struct oemkvm_ctx *ctx, uid_t *ret_uid, char **ret_na
 /*
  * The metadata contract (see oemkvm(7)):
  *   <oemkvm:config xmlns:oemkvm="urn:oemkvm:domain:1"> with children
- *   license, topology, virtio, gvt (gvt is reserved: recognised, not yet
- *   acted on).  The engine's record of what it changed and what was there
+ *   license, topology, virtio, gvt.  The engine's record of what it changed and what was there
  *   before lives in its own metadata element, <oemkvm-state:state> in
  *   urn:oemkvm:state:1 (libvirt keeps one <metadata> child per namespace and
  *   drops unknown attributes on devices, so it cannot live anywhere else).
@@ -227,13 +239,20 @@ enum {
         OEMKVM_PATCH_TAGGED           = 1 << 1, /* the domain carries <oemkvm:config> */
         OEMKVM_PATCH_BUS_SWITCHED     = 1 << 2, /* a disk moved to SCSI: vioscsi warning */
         OEMKVM_PATCH_USER_KEPT        = 1 << 3, /* a value oemkvm set was edited by the user; now theirs */
-        OEMKVM_PATCH_RESERVED         = 1 << 4, /* the tag has <oemkvm:gvt>: reserved, not acted on yet */
+        OEMKVM_PATCH_PATCHED          = 1 << 5, /* a tagged feature changed the definition */
+        OEMKVM_PATCH_REVERTED         = 1 << 6, /* a feature no longer tagged was reverted */
 };
 
 struct oemkvm_patch_result {
         char *xml;                      /* malloc'd, NUL-terminated; the input bytes when unchanged */
         size_t len;
         unsigned flags;
+        /* With CHANGED: what was done, one line for a person, e.g. "patched
+         * license, topology; reverted virtio"; NULL otherwise. */
+        char *summary;
+        /* NULL-terminated lines a person should read (a user's arg kept or
+         * taken over, the topology following <vcpu>); NULL when none. */
+        char **notes;
 };
 
 /*
@@ -252,7 +271,7 @@ void oemkvm_patch_result_clear(struct oemkvm_patch_result *res);
 /*
  * The files a patched definition makes QEMU read for oemkvm: the file= of
  * the -acpitable/-smbios args oemkvm owns (per its state record), or the
- * native <os><acpi><table> equivalents of them.  NULL-terminated malloc'd
+ * native <os><acpi><table> equivalents of them, and the vGPU's romfile.  NULL-terminated malloc'd
  * array of malloc'd absolute paths (empty when the domain uses none); free
  * with oemkvm_strv_free().  Does not touch the files.
  */
@@ -270,7 +289,218 @@ void oemkvm_strv_free(char **strv);
 int oemkvm_patch_relocate(const struct oemkvm_ctx *ctx, const char *xml, size_t len,
                           struct oemkvm_patch_result *ret, struct oemkvm_error *err);
 
+/* ---------------------------------------------------------------- tag */
+
+/* The features `oemkvm tag` sets; each optional. */
+struct oemkvm_tag {
+        bool license;
+        const char *license_dir;        /* source=; NULL: the host store */
+        const char *edition;            /* <topology edition=>; NULL: no topology */
+        bool virtio;
+        const char *drivers_iso;        /* <virtio drivers=>; NULL: no CD-ROM */
+};
+
+/*
+ * The <config> element for virDomainSetMetadata (no namespace: libvirt puts
+ * it into the one it is given), checked with the engine's own rules (path
+ * grammar, edition names).  *ret_xml is malloc'd.
+ */
+int oemkvm_tag_build(const struct oemkvm_tag *tag, char **ret_xml, struct oemkvm_error *err);
+
+/*
+ * A domain definition with its tag set to exactly tag (NULL: removed),
+ * everything else as it was; a <metadata> that held nothing but the tag
+ * goes with it.  1 when the tag changed, 0 when the definition already
+ * carried it (then *ret_xml is a copy of the input).  *ret_xml malloc'd.
+ */
+int oemkvm_tag_set(const struct oemkvm_tag *tag, const char *xml, size_t len, char **ret_xml,
+                   struct oemkvm_error *err);
+
+/* The tag a definition carries (*ret_tag NULL when it has none), its
+ * strings owned by it; free with oemkvm_tag_free(). */
+int oemkvm_tag_get(const char *xml, size_t len, struct oemkvm_tag **ret_tag, struct oemkvm_error *err);
+void oemkvm_tag_free(struct oemkvm_tag *tag);
+
+/* ---------------------------------------------------------------- GVT-g */
+
+/* One type of one parent, as `mdevctl types` lists it. */
+struct oemkvm_mdev_type {
+        char *parent;                   /* "0000:00:02.0", "mbochs" */
+        char *type;                     /* the directory: what create and mdevctl take */
+        char *name;                     /* `name`, NULL when the driver has none */
+        char *description;              /* `description` (lines kept), NULL when none */
+        char *device_api;               /* `device_api`: "vfio-pci" */
+        unsigned available;             /* `available_instances` */
+};
+
+/*
+ * Every mediated device (mdev) type of `parent` (NULL: of every parent)
+ * under <sysroot>/sys/class/mdev_bus, sorted by parent and type.  No /sys/class/mdev_bus means no types (0, *ret_n = 0);
+ * -ENODEV when `parent` is not there.  Free with oemkvm_mdev_types_free().
+ */
+int oemkvm_mdev_types_read(const struct oemkvm_ctx *ctx, const char *parent,
+                           struct oemkvm_mdev_type **ret, size_t *ret_n, struct oemkvm_error *err);
+void oemkvm_mdev_types_free(struct oemkvm_mdev_type *types, size_t n);
+
+/* The SHA-256 of Intel's vbios_gvt_uefi.rom, the ROM the manual recipe uses. */
+#define OEMKVM_GVT_ROM_SHA256 "33e540db0838fd49236087d2cda21f4eaa38672f6b2ac56f45351799858de085"
+
+/*
+ * Copies a GVT-g UEFI option ROM (the user's file; oemkvm never downloads
+ * it) into ctx's store as OEMKVM_STORE_GVT_ROM, as the dump's files are
+ * written: atomically, never through a link, 0640 with group gid (unchanged
+ * when (gid_t)-1).  The file must be a regular file of at most 16 MiB
+ * starting with a PCI expansion ROM's 0x55 0xAA.  ret_sha256 gets its
+ * SHA-256 in hex (compare with OEMKVM_GVT_ROM_SHA256).  Returns 1 when
+ * written, 0 when the store held exactly these bytes already.
+ */
+int oemkvm_gvt_rom_install(const struct oemkvm_ctx *ctx, const char *path, gid_t gid,
+                           char ret_sha256[65], struct oemkvm_error *err);
+
+/* ---------------------------------------------------------------- install */
+
+/*
+ * The definition `oemkvm install` defines, from virt-install's first-boot
+ * XML for a Windows 11 guest (`virt-install --print-xml 1 --osinfo win11`):
+ * refuses XML without UEFI firmware or an emulated TPM (-ENODEV, naming the
+ * package to install), adds the tag, sets on_reboot to restart (Setup
+ * reboots several times) and runs the engine against ctx's store.  The
+ * boot order stays virt-install's: install medium first.
+ */
+int oemkvm_install_build(const struct oemkvm_ctx *ctx, const char *xml, size_t len,
+                         const struct oemkvm_tag *tag, struct oemkvm_patch_result *ret,
+                         struct oemkvm_error *err);
+
+/*
+ * After the first start: the definition without the CD-ROM as a boot
+ * device, so Windows boots from its disk from then on.  Returns 1 and
+ * *ret_xml (malloc'd) when it changed something, 0 when there was nothing
+ * to drop.
+ */
+int oemkvm_install_boot_disk(const char *xml, size_t len, char **ret_xml,
+                             struct oemkvm_error *err);
+
+/* The image of the first disk (not CD-ROM) in virt-install's XML:
+ * where it puts a new one.  -ENOENT when it names none. */
+int oemkvm_install_disk_path(const char *xml, size_t len, char **ret_path,
+                             struct oemkvm_error *err);
+
+/* Does the domain XML use path (a file or a device) as a disk or CD-ROM? */
+bool oemkvm_domain_uses_disk(const char *xml, size_t len, const char *path);
+
+/* ---------------------------------------------------------------- needs */
+
+/*
+ * What one domain needs from the host, read from its definition by the
+ * engine (oemkvm_domain_needs) and checked against the host by the doctor
+ * (oemkvm_doctor_run).  Strings and lists are malloc'd; NULL when absent.
+ */
+struct oemkvm_needs {
+        char *name;                     /* <name> */
+        char uuid[37];                  /* <uuid>, "" when absent */
+        bool tagged;                    /* carries <oemkvm:config> */
+        bool active;                    /* running (the caller knows; the XML does not say) */
+        unsigned patch_flags;           /* the engine's verdict, OEMKVM_PATCH_* */
+        char *patch_error;              /* the engine refuses this definition: its message */
+        char **license_files;           /* what the definition makes QEMU read for the license */
+        char *drivers_iso;              /* <oemkvm:virtio drivers=…> */
+        bool gvt;                       /* <oemkvm:gvt> */
+        char *gvt_parent;               /* parent= (default 0000:00:02.0) */
+        char *gvt_type;                 /* type= */
+        char *gvt_uuid;                 /* uuid=, else the mdev hostdev's */
+        char *gvt_rom;                  /* rom= */
+        bool uefi;                      /* <os firmware='efi'> or a pflash <loader> */
+        char *loader;                   /* <loader> path */
+        bool secure_boot;               /* <loader secure='yes'> or the secure-boot firmware feature */
+        bool tpm_emulator;              /* <tpm><backend type='emulator'>: swtpm */
+        bool qemu_override;             /* <qemu:override>: libvirt >= 8.2 */
+        bool mdev_ramfb;                /* <hostdev type='mdev' ramfb='on'>: libvirt >= 5.10 */
+};
+
+/*
+ * Reads what a domain definition needs.  An untagged domain is not an
+ * error (tagged false); a definition the engine refuses is recorded in
+ * patch_error, not returned: the doctor reports it as a check.  Only XML
+ * that does not parse fails.
+ */
+int oemkvm_domain_needs(const struct oemkvm_ctx *ctx, const char *xml, size_t len,
+                        struct oemkvm_needs *ret, struct oemkvm_error *err);
+void oemkvm_needs_clear(struct oemkvm_needs *needs);
+
+/* ---------------------------------------------------------------- doctor */
+
+/*
+ * `oemkvm doctor`: whether this host can give Windows its license and its
+ * iGPU.  Each check is a small unit with a verdict, what it found and the
+ * fix; everything is read through the context's sysroot.  What only the
+ * libvirt daemon knows (versions, the tagged domains) comes in through
+ * oemkvm_doctor_in: the library never talks to libvirt.
+ */
+enum oemkvm_verdict {
+        OEMKVM_PASS,
+        OEMKVM_WARN,                    /* works, but not as well or not for long */
+        OEMKVM_FAIL,                    /* a feature that is wanted cannot work */
+        OEMKVM_NA,                      /* not applicable here, or not wanted */
+};
+
+struct oemkvm_check {
+        const char *id;                 /* stable: "gvt.enable_gvt" */
+        const char *group;              /* "license", "gvt", "install", "confinement", "stack" */
+        char *domain;                   /* the domain a per-domain check is about, else NULL */
+        char *what;                     /* "Checking for <what>" */
+        enum oemkvm_verdict verdict;
+        char *detail;                   /* what was found, one line */
+        char *fix;                      /* WARN/FAIL: the exact fix, one line; else NULL */
+};
+
+struct oemkvm_report {
+        struct oemkvm_check *checks;
+        size_t n;
+};
+
+enum oemkvm_daemon {
+        OEMKVM_DAEMON_NOT_ASKED,        /* offline run: libvirt was not consulted */
+        OEMKVM_DAEMON_UNREACHABLE,      /* asked, no answer: daemon_error says why */
+        OEMKVM_DAEMON_OK,
+};
+
+struct oemkvm_doctor_in {
+        bool gvt;                       /* --gvt: the GVT-g checks may FAIL */
+        const char *domain;             /* DOMAIN asked about, or NULL */
+        const char *domain_error;       /* the daemon answered but DOMAIN is not there */
+        enum oemkvm_daemon daemon;
+        const char *uri;                /* the connection asked for (NULL: libvirt's default) */
+        const char *daemon_error;
+        unsigned long libvirt_version;  /* the daemon's, 1000000 * major + 1000 * minor + micro */
+        unsigned long qemu_version;     /* the same encoding */
+        const struct oemkvm_needs *domains;     /* the tagged domains (or DOMAIN alone) */
+        size_t n_domains;
+};
+
+/* Runs every check, in groups: license, gvt, install, confinement, stack. */
+int oemkvm_doctor_run(const struct oemkvm_ctx *ctx, const struct oemkvm_doctor_in *in,
+                      struct oemkvm_report *ret, struct oemkvm_error *err);
+void oemkvm_report_clear(struct oemkvm_report *report);
+/* "PASS", "WARN", "FAIL", "N/A". */
+const char *oemkvm_verdict_name(enum oemkvm_verdict v);
+
 /* ---------------------------------------------------------------- hook */
+
+/*
+ * The phases in which the hook acts for a tagged domain, as
+ * X(op, subop, steps, needs): the hook binary decides from its arguments
+ * (and, where `needs` is not NULL, from whether the XML holds that text at
+ * all) before it loads this library — libvirt runs it five times per
+ * start, and most phases have nothing to do; the runtime maps each phase
+ * to its list of steps.  Every other phase, tagged or not, costs a bare
+ * exec.  release end has work only for a domain with a vGPU
+ * (<oemkvm:gvt>, and its record).
+ */
+#define OEMKVM_HOOK_PHASES(X)                           \
+        X("prepare", "begin", prepare, NULL)            \
+        X("migrate", "begin", relocate, NULL)           \
+        X("restore", "begin", relocate, NULL)           \
+        X("release", "end", release, "gvt")
 
 /*
  * Fast check, no XML parser: does this text carry the oemkvm config
@@ -287,9 +517,14 @@ bool oemkvm_xml_is_tagged(const char *xml, size_t len);
  *  - prepare begin: refreshes ctx's store from firmware (when the host has
  *    the tables), then refuses unless the definition is patched to match
  *    its tag and QEMU's user can read every file it names;
+ *    It then starts the vGPU <oemkvm:gvt> asks for unless it is active,
+ *    recording under <sysroot>/run/oemkvm/gvt that oemkvm started it;
+ *  - release end: stops the vGPU oemkvm started for the domain, if any;
  *  - migrate begin / restore begin: the path filter of
  *    oemkvm_patch_relocate;
- *  - anything else, and any untagged domain: nothing.
+ *  - anything else, and any domain without an <oemkvm:config> in its
+ *    <metadata> (one that only mentions the namespace, or keeps a record
+ *    after the user removed the tag): nothing, and nothing is written.
  * On success *ret_out is the XML libvirt must use instead (malloc'd), or
  * NULL for "print nothing" (libvirt reads empty output as unchanged).  A
  * refusal is a negative errno and one line in err naming the domain and

@@ -83,8 +83,10 @@ int cmd_patch(int argc, char **argv)
                         printf("Usage: oemkvm patch " PATCH_USAGE "\n\n"
                                "Patch a libvirt domain XML (FILE, or standard input) to match its\n"
                                "<oemkvm:config> tag and write it to standard output.  Untagged input\n"
-                               "is echoed unchanged.  --store names the dump directory used by\n"
-                               "<oemkvm:license/> (default %s).  See oemkvm(7).\n",
+                               "is echoed unchanged.  See oemkvm(7).\n\n"
+                               "  -s, --store DIR  the dump directory <oemkvm:license/> names\n"
+                               "                   (default %s)\n"
+                               "  -h, --help       this text\n",
                                oemkvm_default_store_dir());
                         return 0;
                 default:
@@ -125,8 +127,6 @@ int cmd_patch(int argc, char **argv)
         }
         if (res.flags & OEMKVM_PATCH_BUS_SWITCHED)
                 tool_error("warning: a disk moved to SCSI — a Windows installed on SATA/IDE boots from it only once the vioscsi driver is installed");
-        if (res.flags & OEMKVM_PATCH_RESERVED)
-                tool_error("warning: <oemkvm:gvt> is reserved for a later version and does nothing yet");
         if (fwrite(res.xml, 1, res.len, stdout) != res.len || fflush(stdout) != 0) {
                 tool_error("cannot write the patched XML: %s", strerror(errno));
                 goto out;

@@ -76,28 +76,10 @@ static void print_text(const struct shown *s, const char *key, const char *sourc
         printf("  family        %s\n", or_unset(s->sys.family));
 }
 
-static void json_string(const char *s)
-{
-        if (!s) {
-                fputs("null", stdout);
-                return;
-        }
-        putchar('"');
-        for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-                if (*p == '"' || *p == '\\')
-                        printf("\\%c", *p);
-                else if (*p < 0x20 || *p == 0x7f)
-                        printf("\\u%04x", *p);
-                else
-                        putchar(*p);
-        }
-        putchar('"');
-}
-
 static void json_field(const char *indent, const char *name, const char *value, bool last)
 {
         printf("%s\"%s\": ", indent, name);
-        json_string(value);
+        tool_json_string(stdout, value);
         puts(last ? "" : ",");
 }
 

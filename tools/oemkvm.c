@@ -1,79 +1,109 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The oemkvm command: dispatch to one subcommand, report errors once. */
-#include <errno.h>
-#include <stdarg.h>
+/*
+ * The oemkvm command: dispatch to one subcommand.  The offline ones (dump,
+ * show, patch, gvt) are built in and never load libvirt — a patch costs about
+ * what parsing the XML costs; doctor is built in too and loads libvirt only
+ * for the questions it asks the daemon.  The ones that talk to libvirt live in a
+ * plugin linked against it, dlopen()ed only when one of them runs.
+ */
+#include <dlfcn.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "oemkvm.h"
 #include "tool.h"
+
+/* Installed beside liboemkvm in $(PKGLIBDIR); found through RUNPATH. */
+#define VIRT_PLUGIN "oemkvm-virt.so"
 
 static const struct {
         const char *name;
-        int (*run)(int argc, char **argv);
+        tool_cmd_fn *run;               /* NULL: in the libvirt plugin */
         const char *summary;
 } commands[] = {
         { "dump",  cmd_dump,  "copy the host's OEM license tables into the store" },
         { "show",  cmd_show,  "print what would be passed to the guest" },
         { "patch", cmd_patch, "patch a domain XML to match its <oemkvm:config> (stdin to stdout)" },
-        { "apply", cmd_apply, "patch and redefine tagged libvirt domains" },
-        { "tag",   cmd_tag,   "opt a libvirt domain in (or out) and apply" },
-        { "watch", cmd_watch, "patch tagged domains whenever libvirt defines them" },
+        { "gvt",   cmd_gvt,   "the vGPU types this host offers; copy in the GVT-g UEFI ROM" },
+        { "doctor", cmd_doctor, "check that this host can give Windows its license and its iGPU" },
+        { "apply", NULL,      "patch and redefine tagged libvirt domains" },
+        { "tag",   NULL,      "opt a libvirt domain in (or out) and apply" },
+        { "watch", NULL,      "patch tagged domains whenever libvirt defines them" },
+        { "install", NULL,    "create a licensed Windows 11 domain and start its Setup" },
 };
-
-void tool_error(const char *fmt, ...)
-{
-        va_list ap;
-
-        fputs("oemkvm: ", stderr);
-        va_start(ap, fmt);
-        vfprintf(stderr, fmt, ap);
-        va_end(ap);
-        fputc('\n', stderr);
-}
-
-void tool_report(const struct oemkvm_error *err, int r)
-{
-        if (err && err->message[0])
-                tool_error("%s", err->message);
-        else
-                tool_error("%s", strerror(r < 0 ? -r : r));
-}
-
-struct oemkvm_ctx *tool_ctx_new(const char *sysroot)
-{
-        struct oemkvm_ctx *ctx = NULL;
-        int r;
-
-        r = oemkvm_ctx_new(sysroot, &ctx);
-        if (r == -EINVAL)
-                tool_error("--sysroot '%s' must be an absolute path", sysroot);
-        else if (r < 0)
-                tool_report(NULL, r);
-        return ctx;
-}
-
-int tool_usage_error(const char *cmd, const char *usage)
-{
-        tool_error("usage: oemkvm %s %s", cmd, usage);
-        return 2;
-}
 
 static void usage(FILE *f)
 {
         fputs("Usage: oemkvm COMMAND [OPTIONS]\n\nCommands:\n", f);
         for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-                fprintf(f, "  %-6s  %s\n", commands[i].name, commands[i].summary);
-        fputs("\n'oemkvm COMMAND --help' describes a command; see also oemkvm(1), oemkvm(7).\n", f);
+                fprintf(f, "  %-7s  %s\n", commands[i].name, commands[i].summary);
+        fputs("\n'oemkvm help COMMAND' (or 'oemkvm COMMAND --help') describes a command; see also\noemkvm(1), oemkvm(7).\n", f);
+}
+
+/* The plugin stays loaded until exit: the subcommands' code lives in it. */
+void *tool_plugin_symbol(const char *symbol, char *errbuf, size_t size)
+{
+        static void *plugin;
+        void *sym;
+
+        if (!plugin)
+                plugin = dlopen(VIRT_PLUGIN, RTLD_NOW | RTLD_LOCAL);
+        if (!plugin) {
+                snprintf(errbuf, size, "cannot load the libvirt part of oemkvm (%s) — oemkvm is installed wrong: reinstall it ('sudo make install')",
+                         dlerror());
+                return NULL;
+        }
+        sym = dlsym(plugin, symbol);
+        if (!sym)
+                snprintf(errbuf, size, "%s lacks '%s': it is from another version of oemkvm — reinstall it ('sudo make install')",
+                         VIRT_PLUGIN, symbol);
+        return sym;
+}
+
+static int run_plugin(const char *name, int argc, char **argv)
+{
+        char symbol[32], why[512];
+        tool_cmd_fn *run;
+
+        snprintf(symbol, sizeof(symbol), "cmd_%s", name);
+        run = (tool_cmd_fn *)tool_plugin_symbol(symbol, why, sizeof(why));
+        if (!run) {
+                tool_error("%s", why);
+                return 1;
+        }
+        return run(argc, argv);
+}
+
+/*
+ * Runs a command with argv[0] = "oemkvm VERB", the name getopt puts in
+ * front of its own messages ("oemkvm dump: unrecognized option '--x'").
+ */
+static int run_command(size_t i, int argc, char **argv)
+{
+        char name[32];
+
+        snprintf(name, sizeof(name), "oemkvm %s", commands[i].name);
+        argv[0] = name;
+        return commands[i].run ? commands[i].run(argc, argv) : run_plugin(commands[i].name, argc, argv);
+}
+
+static int find_command(const char *name)
+{
+        for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+                if (!strcmp(name, commands[i].name))
+                        return (int)i;
+        return -1;
 }
 
 int main(int argc, char **argv)
 {
+        int i;
+
         if (argc < 2) {
                 usage(stderr);
                 return 2;
         }
-        if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+            (!strcmp(argv[1], "help") && argc == 2)) {
                 usage(stdout);
                 return 0;
         }
@@ -81,9 +111,19 @@ int main(int argc, char **argv)
                 puts("oemkvm " OEMKVM_VERSION);
                 return 0;
         }
-        for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-                if (!strcmp(argv[1], commands[i].name))
-                        return commands[i].run(argc - 1, argv + 1);
+        /* `oemkvm help VERB` is `oemkvm VERB --help`. */
+        if (!strcmp(argv[1], "help")) {
+                char *help_argv[] = { NULL, (char *)"--help", NULL };
+
+                if (argc != 3 || (i = find_command(argv[2])) < 0) {
+                        tool_error("usage: oemkvm help [COMMAND]; the commands are listed by 'oemkvm --help'");
+                        return 2;
+                }
+                return run_command((size_t)i, 2, help_argv);
+        }
+        i = find_command(argv[1]);
+        if (i >= 0)
+                return run_command((size_t)i, argc - 1, argv + 1);
 
         tool_error("unknown command '%s'; run 'oemkvm --help' for the list", argv[1]);
         return 2;

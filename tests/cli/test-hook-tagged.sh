@@ -23,16 +23,27 @@ export OEMKVM_SYSROOT OEMKVM_STORE_DIR
 
 sed "s|<metadata>|<metadata>$TAG|" "$XML" >"$T/tagged.xml"
 
+# The namespace mentioned outside a tag (a description, a leftover record
+# of a domain the user untagged): the start goes on and nothing is written.
+sed "s|<metadata>|<metadata><s:state xmlns:s=\"urn:oemkvm:state:1\"><s:license dir=\"/nowhere\"/></s:state>|" "$XML" |
+        sed "s|<name>win11</name>|&<description>tag me with urn:oemkvm:domain:1</description>|" >"$T/mention.xml"
+for args in "prepare begin -" "migrate begin -" "restore begin -" "release end -"; do
+        # shellcheck disable=SC2086
+        run_ok env OEMKVM_STORE_DIR="$T/untouched" "$HOOK" win11 $args <"$T/mention.xml"
+        [ ! -s "$T/stdout" ] && [ ! -s "$T/stderr" ] || die "hook $args printed for an untagged domain: $(cat "$T/stdout" "$T/stderr")"
+done
+[ ! -e "$T/untouched" ] || die "the hook wrote the store for a domain that is not tagged"
+
 # Transient (no persistent definition): refused, with the way forward.
 run_fail "$HOOK" win11 prepare begin - <"$T/tagged.xml"
 expect_one_line "domain 'win11' is tagged for oemkvm but is being started as a transient domain"
-grep -q "define it with the tag first, run 'sudo oemkvm apply win11', then start it" "$T/stderr" ||
+grep -q "install with 'sudo oemkvm install win11 --iso WINDOWS.iso', or install untagged and tag it afterwards ('sudo oemkvm tag win11 --license')" "$T/stderr" ||
         die "the transient refusal lacks the way forward: $(cat "$T/stderr")"
 
 # Persistent but not patched: refused, with the remedy; the store was refreshed anyway.
 : >"$ROOT/etc/libvirt/qemu/win11.xml"
 run_fail "$HOOK" win11 prepare begin - <"$T/tagged.xml"
-expect_one_line "domain 'win11' is tagged for oemkvm but its definition is not patched — run 'sudo oemkvm apply win11' (or start oemkvm-watch) and start it again"
+expect_one_line "domain 'win11' is tagged for oemkvm but its definition is not patched to match — run 'sudo oemkvm apply win11', then start it again"
 for f in msdm.bin smbios_type_0.bin smbios_type_1.bin; do
         cmp "$ROOTS/thinkpad-smbios3/expected/$f" "$T/store/$f" || die "the store's $f is not the firmware's"
 done
@@ -78,3 +89,14 @@ grep -q /srv/elsewhere "$T/stdout" && die "migrate left a foreign path"
 rm "$ROOT/sys"
 run_fail env OEMKVM_STORE_DIR="$T/empty" "$HOOK" win11 migrate begin - <"$T/patched.xml"
 expect_one_line "domain 'win11' cannot run on this host"
+
+# An entity bomb in a tagged definition: refused at its DOCTYPE with one
+# line, before anything is expanded.
+{
+        printf '<!DOCTYPE domain [<!ENTITY a "'
+        head -c 1048576 /dev/zero | tr '\0' x
+        printf '">]>\n'
+        sed "s|<name>win11</name>|<name>\\&a;\\&a;\\&a;</name>|" "$T/tagged.xml"
+} >"$T/bomb.xml"
+run_fail "$HOOK" win11 prepare begin - <"$T/bomb.xml"
+expect_one_line "domain 'win11': domain XML: line 1: a DOCTYPE is not accepted"

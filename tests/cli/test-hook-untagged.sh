@@ -50,12 +50,26 @@ if grep -E 'liboemkvm|libxml2' "$T/ld.log" >&2; then
         die "the untagged path loaded liboemkvm or libxml2"
 fi
 grep -q 'find library=libc.so.6' "$T/ld.log" || die "LD_DEBUG=libs logged nothing: the proof proves nothing"
-LD_DEBUG=libs "$HOOK" win11 stopped end - <"$T/tagged.xml" >/dev/null 2>"$T/ld.log" || true
-grep -q 'find library=liboemkvm.so.0' "$T/ld.log" || die "the tagged path did not look for liboemkvm: $(cat "$T/ld.log")"
+LD_DEBUG=libs "$HOOK" win11 prepare begin - <"$T/tagged.xml" >/dev/null 2>"$T/ld.log" || true
+grep -q "find library=liboemkvm-$OEMKVM_VERSION.so" "$T/ld.log" || die "the tagged path did not look for liboemkvm: $(cat "$T/ld.log")"
+# A tagged domain in a phase with nothing to do decides from its arguments:
+# nothing is loaded there either.
+for phase in "start begin" "started begin" "stopped end" "release end" "reconnect begin"; do
+        # shellcheck disable=SC2086
+        LD_DEBUG=libs "$HOOK" win11 $phase - <"$T/tagged.xml" >"$T/out" 2>"$T/ld.log" || die "tagged $phase failed"
+        [ ! -s "$T/out" ] || die "tagged $phase printed: $(cat "$T/out")"
+        if grep -E 'liboemkvm|libxml2' "$T/ld.log" >&2; then
+                die "a tagged domain's $phase loaded liboemkvm or libxml2"
+        fi
+done
+# release end has work only for a domain with a vGPU (the one oemkvm started goes): the control.
+sed 's|<oemkvm:license/>|<oemkvm:gvt parent="mbochs" type="mbochs-small"/>|' "$T/tagged.xml" >"$T/gvt.xml"
+LD_DEBUG=libs "$HOOK" win11 release end - <"$T/gvt.xml" >/dev/null 2>"$T/ld.log" || true
+grep -q "find library=liboemkvm-$OEMKVM_VERSION.so" "$T/ld.log" || die "release end of a domain with a vGPU did not load liboemkvm"
 
-# A broken install: a liboemkvm.so.0 without oemkvm_hook_run.
+# A broken install: a liboemkvm of this version without oemkvm_hook_run.
 mkdir "$T/stub"
-${CC:-cc} -shared -o "$T/stub/liboemkvm.so.0" -x c /dev/null || die "cannot build the stub library (needs a C compiler)"
+${CC:-cc} -shared -o "$T/stub/liboemkvm-$OEMKVM_VERSION.so" -x c /dev/null || die "cannot build the stub library (needs a C compiler)"
 run_fail env LD_LIBRARY_PATH="$T/stub" "$HOOK" win11 prepare begin - <"$T/tagged.xml"
 expect_one_line "installed wrong"
 grep -q "domain 'win11'" "$T/stderr" || die "the message does not name the domain: $(cat "$T/stderr")"

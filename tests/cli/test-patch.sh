@@ -9,9 +9,7 @@ require_cmd virt-xml-validate libvirt-clients
 
 CASES=$OEMKVM_SRCDIR/tests/patch
 STORE=$T/store
-mkdir -p "$STORE/saved"
-cp "$ROOTS"/thinkpad-smbios3/expected/*.bin "$STORE/"
-cp "$ROOTS"/legacy-smbios2-slic/expected/*.bin "$STORE/saved/"
+"$OEMKVM_SRCDIR/tests/lib/patch-store" "$STORE"
 
 # in.xml with the test's store in place of @STORE@.
 case_input() { sed "s|@STORE@|$STORE|g" "$CASES/$1/in.xml" >"$T/in.xml"; }
@@ -68,9 +66,42 @@ expect_one_line "absolute"
 run_fail "$OEMKVM" patch "$T/does-not-exist.xml"
 expect_one_line "does-not-exist.xml"
 
+# An entity bomb (one 1 MB entity, 2000 references: 2 GB expanded) is
+# refused at its DOCTYPE with one line of ours, no libxml2 text.
+{
+        printf '<!DOCTYPE domain [<!ENTITY a "'
+        head -c 1048576 /dev/zero | tr '\0' x
+        printf '">]>\n<domain><name>'
+        i=0
+        while [ $i -lt 2000 ]; do printf '&a;'; i=$((i + 1)); done
+        printf '</name><metadata><o:config xmlns:o="urn:oemkvm:domain:1"><o:topology edition="pro"/></o:config></metadata></domain>\n'
+} >"$T/bomb.xml"
+run_fail "$OEMKVM" patch "$T/bomb.xml"
+expect_one_line "line 1: a DOCTYPE is not accepted"
+
+# Namespace errors are errors, not elements without a namespace.
+printf '<domain>\n<metadata><o:config xmlns:o="urn:oemkvm:domain:1"><o:license/></o:config></metadata>\n<qemu:commandline/></domain>\n' >"$T/prefix.xml"
+run_fail "$OEMKVM" patch --store "$STORE" "$T/prefix.xml"
+expect_one_line "line 3: namespace error: Namespace prefix qemu on commandline is not defined"
+
 # Usage errors exit 2 with the usage line.
 if "$OEMKVM" patch a b >/dev/null 2>"$T/stderr"; then die "two FILE arguments were accepted"; else rc=$?; fi
 [ "$rc" -eq 2 ] || die "usage error exited $rc, expected 2"
 grep -q 'usage: oemkvm patch' "$T/stderr" || die "no usage line: $(cat "$T/stderr")"
 run_ok "$OEMKVM" patch --help
 grep -q 'oemkvm(7)' "$T/stdout" || die "--help does not point at oemkvm(7)"
+
+# The offline verbs never load libvirt: it costs a C program ~8x a bare exec
+# for nothing they call.  The plugin verbs are the control that shows the
+# loader's log would name it.
+case_input win11-uefi
+for verb in "patch --store $STORE $T/in.xml" "show --sysroot $ROOTS/thinkpad-smbios3" "dump --help"; do
+        # shellcheck disable=SC2086
+        LD_DEBUG=libs "$OEMKVM" $verb >/dev/null 2>"$T/ld.log" || die "'oemkvm $verb' failed: $(grep -v '^ *[0-9]*:' "$T/ld.log")"
+        grep -q 'find library=liboemkvm' "$T/ld.log" || die "LD_DEBUG=libs logged nothing for '$verb': the proof proves nothing"
+        if grep -E 'libvirt|oemkvm-virt' "$T/ld.log" >&2; then
+                die "'oemkvm $verb' loaded libvirt"
+        fi
+done
+LD_DEBUG=libs "$OEMKVM" apply --help >/dev/null 2>"$T/ld.log" || die "'oemkvm apply --help' failed"
+grep -q 'find library=libvirt.so' "$T/ld.log" || die "'oemkvm apply' did not load libvirt through its plugin"

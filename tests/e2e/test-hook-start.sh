@@ -6,7 +6,8 @@
 #  - after a firmware update (other SMBIOS bytes) the hook refreshes the
 #    store at the next start, so the guest gets the new bytes;
 #  - a tagged domain started transient (never defined: virt-manager's
-#    installer boots a new install that way) is refused and told why;
+#    installer boots a new install that way) is refused, told why and
+#    pointed at `oemkvm install`;
 #  - every call libvirt made ran the hook with the arguments of its
 #    version — `release end` carries the shutoff reason since libvirt 10.5,
 #    '-' before — and the hook answered each with exit 0 and silence, except
@@ -59,6 +60,8 @@ if msg=$(virsh create "$NS_DIR/fresh.xml" 2>&1); then
         die "a tagged transient domain started"
 fi
 printf '%s\n' "$msg" | grep -q 'transient' || die "the transient refusal does not say why: $msg"
+printf '%s\n' "$msg" | grep -q "sudo oemkvm install fresh --iso WINDOWS.iso" ||
+        die "the transient refusal does not name 'oemkvm install': $msg"
 note "a tagged transient start is refused"
 
 # What libvirt passed the hook and what it answered (ns_install_hook --record).

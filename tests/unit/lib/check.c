@@ -83,6 +83,19 @@ const char *check_tmpdir(void)
         return d;
 }
 
+const char *check_copy_tree(const char *rel)
+{
+        const char *dir = check_tmpdir();
+        char cmd[8400];
+
+        snprintf(cmd, sizeof(cmd), "cp -a '%s/.' '%s'", check_srcpath(rel), dir);
+        if (system(cmd) != 0) {
+                fprintf(stderr, "cannot copy '%s'\n", rel);
+                abort();
+        }
+        return dir;
+}
+
 struct oemkvm_ctx *check_fixture_ctx(const char *name)
 {
         struct oemkvm_ctx *ctx = NULL;

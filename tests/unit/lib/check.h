@@ -7,6 +7,11 @@
 #ifndef OEMKVM_CHECK_H
 #define OEMKVM_CHECK_H
 
+/* Test-only: the Makefile defines OEMKVM_TEST for test objects alone. */
+#ifndef OEMKVM_TEST
+#error "check.h is the unit-test harness; production code must not include it"
+#endif
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -91,5 +96,7 @@ uint8_t *check_read_file(const char *path, size_t *ret_len);
 struct oemkvm_ctx *check_fixture_ctx(const char *name);
 /* A new empty directory under $TMPDIR, removed at exit. */
 const char *check_tmpdir(void);
+/* A copy of the source tree's directory `rel` (links kept), for tests that write; removed at exit. */
+const char *check_copy_tree(const char *rel);
 
 #endif

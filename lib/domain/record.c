@@ -1,0 +1,321 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The record of what oemkvm changed: <oemkvm-state:state> in
+ * urn:oemkvm:state:1 inside <metadata>.  It is rebuilt on every run and
+ * written only when it differs semantically from the one read, so a
+ * definition libvirt re-serialised (other quotes, other whitespace) keeps
+ * its record and the run reports no change.  No timestamps: the same
+ * input always gives the same record.
+ */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "domain/domain.h"
+
+/*
+ * Features look up one entry per device (a disk by target, a NIC by MAC):
+ * scanning the record each time made a re-patch quadratic in devices.  The
+ * entries of those kinds go into a hash table once per run, keyed by their
+ * key attribute; the first entry in document order wins, as a scan would
+ * find it.  Values compare without regard to case (MAC addresses).
+ */
+static const struct {
+        const char *kind;
+        const char *key;
+} keyed[] = {
+        { "disk",      "target" },
+        { "interface", "mac" },
+};
+
+struct state_slot {
+        const char *kind;
+        const char *value;
+        xmlNode *entry;
+};
+
+static const char *key_of(const char *kind)
+{
+        for (size_t i = 0; i < ARRAY_SIZE(keyed); i++)
+                if (!strcmp(kind, keyed[i].kind))
+                        return keyed[i].key;
+        return NULL;
+}
+
+static uint32_t slot_hash(const char *kind, const char *value)
+{
+        uint32_t h = 2166136261u;       /* FNV-1a */
+
+        for (const char *s = kind; *s; s++)
+                h = (h ^ (uint8_t)*s) * 16777619u;
+        for (const char *s = value; *s; s++)
+                h = (h ^ (uint8_t)tolower((unsigned char)*s)) * 16777619u;
+        return h;
+}
+
+/* The slot holding kind/value, or the empty one where it would go. */
+static struct state_slot *slot_lookup(const struct patch *p, const char *kind, const char *value)
+{
+        size_t mask = p->index_cap - 1;
+
+        for (size_t i = slot_hash(kind, value) & mask;; i = (i + 1) & mask) {
+                struct state_slot *s = &p->index[i];
+
+                if (!s->entry || (!strcmp(s->kind, kind) && !strcasecmp(s->value, value)))
+                        return s;
+        }
+}
+
+int state_index(struct patch *p)
+{
+        size_t n = 0;
+
+        xml_foreach(e, p->record, OEMKVM_NS_STATE, NULL)
+                n++;
+        /* At most half full: probes stay short. */
+        for (p->index_cap = 16; p->index_cap < 2 * n; p->index_cap *= 2)
+                ;
+        p->index = calloc(p->index_cap, sizeof(*p->index));
+        if (!p->index)
+                return -ENOMEM;
+        xml_foreach(e, p->record, OEMKVM_NS_STATE, NULL) {
+                const char *key = key_of((const char *)e->name);
+                const char *v = key ? xml_attr(e, key) : NULL;
+                struct state_slot *s;
+
+                if (!v)
+                        continue;
+                s = slot_lookup(p, (const char *)e->name, v);
+                if (!s->entry)
+                        *s = (struct state_slot){ (const char *)e->name, v, e };
+        }
+        return 0;
+}
+
+void state_index_free(struct patch *p)
+{
+        free(p->index);
+        p->index = NULL;
+}
+
+xmlNode *state_find(const struct patch *p, const char *kind, const char *key, const char *value)
+{
+        const char *indexed = key_of(kind);
+
+        if (key && value && p->index && indexed && !strcmp(key, indexed))
+                return slot_lookup(p, kind, value)->entry;
+        xml_foreach(e, p->record, OEMKVM_NS_STATE, kind) {
+                const char *v;
+
+                if (!key)
+                        return e;
+                v = xml_attr(e, key);
+                /* MAC addresses are compared without regard to case. */
+                if (v && value && !strcasecmp(v, value))
+                        return e;
+        }
+        return NULL;
+}
+
+bool state_is_user(const xmlNode *entry)
+{
+        return xml_attr_is(entry, "owner", "user");
+}
+
+static xmlNode *add_child(xmlNode *parent, const char *kind)
+{
+        return xmlNewChild(parent, parent->ns, BAD_CAST kind, NULL);
+}
+
+xmlNode *state_add(struct patch *p, const char *kind, ...)
+{
+        xmlNode *e = add_child(p->new_record, kind);
+        const char *k;
+        va_list ap;
+
+        if (!e)
+                return NULL;
+        va_start(ap, kind);
+        while ((k = va_arg(ap, const char *))) {
+                const char *v = va_arg(ap, const char *);
+
+                /* A NULL value leaves the attribute out ("was absent"). */
+                if (v && !xmlNewProp(e, BAD_CAST k, BAD_CAST v)) {
+                        e = NULL;
+                        break;
+                }
+        }
+        va_end(ap);
+        return e;
+}
+
+static int copy_into(xmlNode *parent, const xmlNode *old)
+{
+        xmlNode *e = add_child(parent, (const char *)old->name);
+
+        if (!e)
+                return -ENOMEM;
+        for (const xmlAttr *a = old->properties; a; a = a->next) {
+                const char *v = xml_attr(old, (const char *)a->name);
+
+                if (!a->ns && v && !xmlNewProp(e, a->name, BAD_CAST v))
+                        return -ENOMEM;
+        }
+        xml_foreach(c, old, OEMKVM_NS_STATE, NULL) {
+                int r = copy_into(e, c);
+
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int state_keep(struct patch *p, const xmlNode *entry)
+{
+        return copy_into(p->new_record, entry);
+}
+
+int state_keep_child(xmlNode *new_entry, const xmlNode *old_child)
+{
+        return copy_into(new_entry, old_child);
+}
+
+int state_user(struct patch *p, const xmlNode *old, const char *key, const char *value)
+{
+        if (!state_is_user(old)) {
+                p->flags |= OEMKVM_PATCH_USER_KEPT;
+                p->user_marks++;
+        }
+        if (!key)
+                return state_add(p, (const char *)old->name, "owner", "user", NULL) ? 0 : -ENOMEM;
+        return state_add(p, (const char *)old->name, key, value, "owner", "user", NULL) ? 0 : -ENOMEM;
+}
+
+int state_commit(struct patch *p)
+{
+        bool empty = !xml_child(p->new_record, NULL, NULL);
+        xmlNode *rec;
+
+        if (p->record ? xml_equal(p->record, p->new_record) : empty)
+                return 0;
+
+        /* The index points into the record that goes now. */
+        state_index_free(p);
+        rec = TAKE_PTR(p->new_record);
+        if (empty) {
+                xmlFreeNode(rec);
+                xml_remove(p->record);
+                rec = NULL;
+                /* Untagged and nothing left to record: a <metadata> that
+                 * held only oemkvm's goes with it. */
+                if (!p->config && !xml_child(p->metadata, NULL, NULL)) {
+                        xml_remove(p->metadata);
+                        p->metadata = NULL;
+                }
+        } else if (p->record) {
+                xml_insert_after(p->record, rec);
+                xml_remove(p->record);
+        } else
+                xml_append(p->metadata, rec);
+        /* From here on the record is the one written. */
+        p->record = rec;
+        p->changed = true;
+        return 0;
+}
+
+static bool all_of(const char *s, const char *set, size_t min, size_t max)
+{
+        size_t n = strlen(s);
+
+        return n >= min && n <= max && strspn(s, set) == n;
+}
+
+#define LOWER "abcdefghijklmnopqrstuvwxyz"
+#define DIGIT "0123456789"
+
+static bool fits(const char *v, enum state_grammar g)
+{
+        static const char *const buses[] = { "ide", "fdc", "scsi", "virtio", "xen", "usb", "uml", "sata", "sd" };
+        static const char *const prefixes[] = { "hd", "sd", "vd", "xvd", "ubd", "fd" };
+        unsigned long n;
+        char *end;
+
+        switch (g) {
+        case STATE_BUS:
+                for (size_t i = 0; i < ARRAY_SIZE(buses); i++)
+                        if (!strcmp(v, buses[i]))
+                                return true;
+                return false;
+        case STATE_TARGET:
+                for (size_t i = 0; i < ARRAY_SIZE(prefixes); i++) {
+                        size_t l = strlen(prefixes[i]);
+
+                        if (!strncmp(v, prefixes[i], l) && all_of(v + l, LOWER, 1, 4))
+                                return true;
+                }
+                return false;
+        case STATE_MODEL_OR_EMPTY:
+                if (!*v)
+                        return true;
+                /* fall through */
+        case STATE_MODEL:
+                return all_of(v, LOWER "ABCDEFGHIJKLMNOPQRSTUVWXYZ" DIGIT "_-", 1, 64);
+        case STATE_COUNT:
+                if (!all_of(v, DIGIT, 1, 4) || v[0] == '0')
+                        return false;
+                n = strtoul(v, &end, 10);
+                return n >= 1 && n <= 4096;
+        case STATE_ARG:
+                for (const char *c = v; *c; c++)
+                        if ((unsigned char)*c < 0x20 || *c == 0x7f)
+                                return false;
+                return *v && strlen(v) < 4096;
+        }
+        return false;
+}
+
+static const char *const grammar_names[] = {
+        [STATE_BUS] = "a disk bus",
+        [STATE_TARGET] = "a disk target name",
+        [STATE_MODEL] = "a device model",
+        [STATE_MODEL_OR_EMPTY] = "a device model",
+        [STATE_COUNT] = "a count from 1 to 4096",
+        [STATE_ARG] = "a QEMU argument on one line",
+};
+
+/* A value from the definition, made safe to quote in a one-line message. */
+static void printable(const char *v, char *buf, size_t size)
+{
+        size_t i = 0;
+
+        for (; *v && i + 4 < size; v++)
+                buf[i++] = (unsigned char)*v < 0x20 || *v == 0x7f ? '?' : *v;
+        if (*v)
+                memcpy(buf + i, "...", 3), i += 3;
+        buf[i] = 0;
+}
+
+int state_get(struct patch *p, const xmlNode *entry, const char *attr, enum state_grammar g,
+              const char **ret)
+{
+        static const char *const keys[] = { "target", "mac", "index", "option" };
+        const char *v = xml_attr(entry, attr), *key = NULL, *key_value = NULL;
+        char shown[64], shown_key[64], label[96] = "";
+
+        if (!v || fits(v, g)) {
+                *ret = v;
+                return 0;
+        }
+        for (size_t i = 0; !key && i < ARRAY_SIZE(keys); i++)
+                if ((key_value = xml_attr(entry, keys[i])))
+                        key = keys[i];
+        printable(v, shown, sizeof(shown));
+        if (key) {
+                printable(key_value, shown_key, sizeof(shown_key));
+                snprintf(label, sizeof(label), " %s='%s'", key, shown_key);
+        }
+        return oemkvm_error_set(p->err, -EINVAL,
+                                "oemkvm's record <oemkvm-state:%s%s> has %s='%s', which is not %s — it was edited by hand; correct or delete that entry ('virsh edit' the domain) so oemkvm can restore what was there",
+                                (const char *)entry->name, label, attr, shown, grammar_names[g]);
+}

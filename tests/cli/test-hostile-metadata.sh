@@ -1,0 +1,235 @@
+#!/bin/sh
+# Hostile metadata, table-driven: every attribute of the tag the engine
+# reads, and every record value a revert writes back, with the values
+# someone allowed to define domains could write —
+# relative paths, '..', the kernel's trees, device nodes, FIFOs, symlinks,
+# QEMU option injection, quotes and '<', control characters, NUL, invalid
+# UTF-8, 4 kB, the wrong words.  `oemkvm patch` and the hook (prepare and
+# migrate, as libvirt runs it) each refuse the domain with one line naming
+# the attribute, print nothing on stdout, and write nothing anywhere: the
+# sandbox the values point into and the store are the same afterwards.
+# Symlinks are followed only for what QEMU merely reads (the drivers ISO,
+# a source= directory), and what they resolve to is checked.
+set -eu
+LC_ALL=C
+export LC_ALL
+. "$OEMKVM_SRCDIR/tests/lib/cli.sh"
+require_root "it makes a device node for the table"
+
+HOOK=$OEMKVM_BUILDDIR/oemkvm-hook
+XML=$OEMKVM_SRCDIR/tests/fixtures/hook/win11.xml
+chmod 0755 "$T"
+
+# The sandbox the values point into: a dump, an ISO, a FIFO, a device node,
+# and symlinks to each.
+H=$T/h
+mkdir -p "$H/dump" "$H/linkfiles"
+cp "$ROOTS/thinkpad-smbios3/expected/"*.bin "$H/dump/"
+cp "$H/dump/"*.bin "$H/linkfiles/"
+ln -sf "$H/dump/msdm.bin" "$H/linkfiles/msdm.bin"
+# An ISO 9660 image as far as oemkvm looks: the volume descriptor at byte 32769.
+{ head -c 32769 /dev/zero; printf 'CD001'; } >"$H/iso"
+mkfifo "$H/fifo"
+mknod "$H/null" c 1 3
+ln -s "$H/dump" "$H/link-dump"
+ln -s "$H/iso" "$H/link-iso"
+ln -s "$H/null" "$H/link-null"
+ln -s "$H/fifo" "$H/link-fifo"
+
+# The hook's host: persistent definitions, the thinkpad's firmware, a store.
+ROOT=$T/root
+mkdir -p "$ROOT/etc/libvirt/qemu"
+: >"$ROOT/etc/libvirt/qemu/win11.xml"
+ln -s "$ROOTS/thinkpad-smbios3/sys" "$ROOT/sys"
+export OEMKVM_SYSROOT="$ROOT" OEMKVM_STORE_DIR="$T/store"
+"$OEMKVM" dump --sysroot "$ROOTS/thinkpad-smbios3" --output "$T/store" >/dev/null || die "oemkvm dump failed"
+
+long=/$(head -c 4095 /dev/zero | tr '\0' x)
+ff=$(printf '\377')
+
+# element | value (@H@: the sandbox; @FF@: a 0xff byte, invalid UTF-8) | what the line says (OK: accepted)
+# Values are XML text: &quot; &lt; &#10; reach the engine as '"', '<', a newline.
+table() {
+        cat <<'TABLE'
+license source|dump|source=>: 'dump' is not an absolute path
+license source|..|source=>: '..' is not an absolute path
+license source|@H@/dump/../dump|has a '..' component
+license source|@H@/dump/..|has a '..' component
+license source|/proc/self/cwd|source=>: '/proc/self/cwd' is in the kernel's /proc
+license source|/sys/firmware/acpi/tables|is in the kernel's /sys
+license source|/dev/shm|is in the kernel's /dev
+license source|@H@/null|source=>: '@H@/null' is not a directory
+license source|@H@/fifo|source=>: '@H@/fifo' is not a directory
+license source|@H@/iso|source=>: '@H@/iso' is not a directory
+license source|@H@/link-fifo|is not a directory
+license source|@H@/linkfiles|is not a regular file — the dump must hold plain files, not links or devices: point source=
+license source|@H@/link-dump|OK
+license source|@H@/a,sig=SLIC|source=>: '@H@/a,sig=SLIC' contains a comma
+license source|@H@/a=b|source=>: '@H@/a=b' contains '='
+license source|@H@/a&quot;b|contains '"'
+license source|@H@/a&apos;b|contains '''
+license source|@H@/a&lt;b|contains '<'
+license source|@H@/a&amp;b|contains '&'
+license source|@H@/*|contains '*'
+license source||source=>: the path is empty
+license source|@LONG@|source=>: '/xxxxxxxx
+license source|@H@/a&#10;b|holds a control character (byte 0x0a
+license source|@H@/a&#127;b|holds a control character (byte 0x7f
+license source|@H@/a&#0;b|malformed XML at line
+license source|@H@/a@FF@b|malformed XML at line
+topology edition|Pro|edition='Pro'>: the edition is one of home, pro
+topology edition|pro |edition='pro '>: the edition is one of
+topology edition||edition=''>: the edition is one of
+topology edition|../pro|edition='../pro'>: the edition is one of
+topology edition|/proc/self|edition='/proc/self'>
+topology edition|pro,x|edition='pro,x'>
+topology edition|&lt;pro&gt;|edition='<pro>'>
+topology edition|p&#10;ro|edition='p\x0aro'>
+topology edition|@LONG@|edition='/xxxxxxxx
+topology edition|pro&#0;|malformed XML at line
+topology edition|pr@FF@o|malformed XML at line
+virtio storage|SCSI|storage='SCSI'>: the storage bus is 'scsi'
+virtio storage|virtio-scsi|storage='virtio-scsi'>
+virtio storage||storage=''>
+virtio storage|scsi,x|storage='scsi,x'>
+virtio storage|sc&#10;si|storage='sc\x0asi'>
+virtio storage|@LONG@|storage='/xxxxxxxx
+virtio network|e1000|network='e1000'>: the NIC model is 'virtio'
+virtio network||network=''>
+virtio network|virtio&quot;/&gt;|network='virtio"/>'>
+virtio network|vir&#13;tio|network='vir\x0dtio'>
+virtio network|@LONG@|network='/xxxxxxxx
+virtio drivers|virtio-win.iso|drivers=>: 'virtio-win.iso' is not an absolute path
+virtio drivers|..|drivers=>: '..' is not an absolute path
+virtio drivers|@H@/dump/../iso|has a '..' component
+virtio drivers|@H@/iso/..|has a '..' component
+virtio drivers|/proc/self/exe|is in the kernel's /proc
+virtio drivers|/dev/sda|drivers=>: '/dev/sda' is in the kernel's /dev
+virtio drivers|/sys/block/sda|is in the kernel's /sys
+virtio drivers|@H@/null|virtio: the drivers ISO '@H@/null' is not a regular file — fix <oemkvm:virtio drivers=>
+virtio drivers|@H@/link-null|virtio: the drivers ISO '@H@/link-null' is not a regular file — fix <oemkvm:virtio drivers=>
+virtio drivers|@H@/fifo|virtio: the drivers ISO '@H@/fifo' is not a regular file — fix <oemkvm:virtio drivers=>
+virtio drivers|@H@/link-fifo|virtio: the drivers ISO '@H@/link-fifo' is not a regular file
+virtio drivers|@H@/dump|virtio: the drivers ISO '@H@/dump' is not a regular file — fix <oemkvm:virtio drivers=>
+virtio drivers|@H@/link-iso|OK
+virtio drivers|@H@/dump/msdm.bin|virtio: the drivers ISO '@H@/dump/msdm.bin' is not an ISO 9660 image
+virtio drivers|@H@/virtio-wn.iso|virtio: the drivers ISO '@H@/virtio-wn.iso' does not exist — fix <oemkvm:virtio drivers=>
+virtio drivers|@H@/virtio,win.iso|drivers=>: '@H@/virtio,win.iso' contains a comma
+virtio drivers|@H@/a=b.iso|contains '='
+virtio drivers|@H@/a&quot;.iso|contains '"'
+virtio drivers|@H@/a&lt;.iso|contains '<'
+virtio drivers|@H@/?.iso|contains '?'
+virtio drivers||drivers=>: the path is empty
+virtio drivers|@LONG@|drivers=>: '/xxxxxxxx
+virtio drivers|@H@/a&#9;.iso|holds a control character (byte 0x09
+virtio drivers|@H@/a&#0;.iso|malformed XML at line
+virtio drivers|@H@/@FF@.iso|malformed XML at line
+TABLE
+}
+
+# Everything a run could write to: the sandbox, the store, the fake root.
+snapshot() {
+        find "$H" "$T/store" "$ROOT" -printf '%p %y %s %m %T@ %l\n' | sort
+}
+
+rows=0
+table | while IFS='|' read -r element value expect; do
+        feature=${element% *} attr=${element#* }
+        v=$(printf '%s' "$value" | sed -e "s|@H@|$H|g" -e "s|@LONG@|$long|" -e "s|@FF@|$ff|")
+        expect=$(printf '%s' "$expect" | sed -e "s|@H@|$H|g")
+        tag="<oemkvm:config xmlns:oemkvm=\"urn:oemkvm:domain:1\"><oemkvm:$feature $attr=\"$v\"/></oemkvm:config>"
+        printf '%s' "$tag" >"$T/tag.txt"
+        awk -v tagfile="$T/tag.txt" 'BEGIN { getline tag <tagfile }
+                i = index($0, "<metadata>") { $0 = substr($0, 1, i + 9) tag substr($0, i + 10) } { print }' \
+                "$XML" >"$T/in.xml"
+        what="<oemkvm:$feature $attr=\"$(printf '%.60s' "$value")\">"
+        before=$(snapshot)
+        if [ "$expect" = OK ]; then
+                run_ok "$OEMKVM" patch --store "$T/store" "$T/in.xml"
+                cp "$T/stdout" "$T/patched.xml"
+                run_ok "$HOOK" win11 prepare begin - <"$T/patched.xml"
+                [ ! -s "$T/stderr" ] || die "$what: the hook printed: $(cat "$T/stderr")"
+        else
+                run_fail "$OEMKVM" patch --store "$T/store" "$T/in.xml"
+                [ "$(wc -l <"$T/stderr")" -eq 1 ] && grep -q '^oemkvm: ' "$T/stderr" && grep -qF -- "$expect" "$T/stderr" ||
+                        die "$what: oemkvm patch does not say '$expect' in one line: $(cat "$T/stderr")"
+                run_fail "$HOOK" win11 prepare begin - <"$T/in.xml"
+                [ "$(wc -l <"$T/stderr")" -eq 1 ] || die "$what: hook prepare: not one line: $(cat "$T/stderr")"
+                grep -qF -- "$expect" "$T/stderr" || die "$what: the hook does not say '$expect': $(cat "$T/stderr")"
+                # migrate reads only the license record (there is none yet):
+                # it may let the domain go on unchanged, or refuse in one line.
+                "$HOOK" win11 migrate begin - <"$T/in.xml" >"$T/stdout" 2>"$T/stderr" || true
+                [ ! -s "$T/stdout" ] && [ "$(wc -l <"$T/stderr")" -le 1 ] ||
+                        die "$what: hook migrate: $(cat "$T/stdout" "$T/stderr")"
+        fi
+        snapshot >"$T/after"
+        echo "$before" | diff - "$T/after" >"$T/diff" || die "$what: something was written: $(cat "$T/diff")"
+        rows=$((rows + 1))
+        echo "$rows" >"$T/rows"
+done
+# The record: the values a revert writes back into the definition.  A
+# domain patched with every feature (a topology, an IDE disk, an lsilogic
+# controller and an e1000e NIC to restore), each record value replaced by
+# a hostile one, the tag removed: `oemkvm patch` refuses the revert with
+# one line naming the entry and the attribute, and writes nothing.
+TAGALL='<oemkvm:config xmlns:oemkvm="urn:oemkvm:domain:1"><oemkvm:license/><oemkvm:topology edition="pro"/><oemkvm:virtio/></oemkvm:config>'
+sed -e "s|<metadata>|<metadata>$TAGALL|" \
+    -e "s|<cpu mode='host-passthrough' check='none' migratable='on'/>|<cpu mode='host-passthrough'><topology sockets='2' dies='1' cores='1' threads='1'/></cpu>|" \
+    -e "s|    <interface type='network'>|    <disk type='file' device='disk'><source file='/var/lib/libvirt/images/data.qcow2'/><target dev='hdb' bus='ide'/></disk>\n    <controller type='scsi' index='0' model='lsilogic'/>\n    <interface type='network'>|" \
+    "$XML" | "$OEMKVM" patch --store "$T/store" >"$T/all.xml" 2>/dev/null || die "oemkvm patch (every feature) failed"
+
+# entry (the record line holding it) | attribute
+record_attrs() {
+        cat <<'TABLE'
+disk target="sda"|was-bus
+disk target="sdb"|was-target
+controller index="0"|was-model
+interface mac=|was-model
+topology vcpus=|was-sockets
+topology vcpus=|was-dies
+topology vcpus=|was-cores
+topology vcpus=|was-threads
+TABLE
+}
+# The values.  Counts out of range are wrong only for counts, buses and
+# targets: "0" is a harmless model name as far as oemkvm can tell.
+record_values() {
+        cat <<'TABLE'
+x&quot;&lt;evil
+hdq/../x
+/proc/self/fd/0
+a,b=c
+-device evil
+a&#10;b
+@LONG@
+TABLE
+        [ "$1" = was-model ] || printf '%s\n' 0 -4 99999
+}
+: >"$T/rrows"
+record_attrs | while IFS='|' read -r entry attr; do
+        grep -q "<oemkvm-state:$entry" "$T/all.xml" || die "the patched domain has no record entry '$entry'"
+        record_values "$attr" | while IFS= read -r value; do
+                v=$(printf '%s' "$value" | sed -e "s|@LONG@|$long|")
+                # Set the attribute on the entry's line, then take the tag away.
+                awk -v e="<oemkvm-state:$entry" -v a="$attr" -v v="$v" '
+                        index($0, e) { re = " " a "=\"[^\"]*\""
+                                       if (match($0, re)) $0 = substr($0, 1, RSTART - 1) " " a "=\"" v "\"" substr($0, RSTART + RLENGTH) }
+                        { sub(/<oemkvm:config.*<\/oemkvm:config>/, ""); print }' "$T/all.xml" >"$T/rec.xml"
+                grep -qF "$attr=\"$(printf '%.20s' "$v")" "$T/rec.xml" || die "could not set $attr on '$entry'"
+                what="record <oemkvm-state:$entry…> $attr=\"$(printf '%.40s' "$value")\""
+                before=$(snapshot)
+                run_fail "$OEMKVM" patch --store "$T/store" "$T/rec.xml"
+                [ "$(wc -l <"$T/stderr")" -eq 1 ] && grep -qF "oemkvm's record <oemkvm-state:${entry%% *}" "$T/stderr" &&
+                        grep -qF " has $attr='" "$T/stderr" ||
+                        die "$what: not refused in one line naming it: $(cat "$T/stderr")"
+                snapshot >"$T/after"
+                echo "$before" | diff - "$T/after" >"$T/diff" || die "$what: something was written: $(cat "$T/diff")"
+                echo "$entry $attr" >>"$T/rrows"
+        done
+done
+want=0
+for attr in $(record_attrs | cut -d'|' -f2); do want=$((want + $(record_values "$attr" | wc -l))); done
+[ "$(wc -l <"$T/rrows")" -eq "$want" ] || die "only $(wc -l <"$T/rrows") of $want record rows ran"
+n=$(cat "$T/rows")
+[ "$n" -eq "$(table | wc -l)" ] || die "only $n of $(table | wc -l) rows ran"
+echo "$n hostile tag values and $(wc -l <"$T/rrows") hostile record values refused (symlinks to what QEMU only reads: resolved and accepted)"
