@@ -298,6 +298,9 @@ struct oemkvm_tag {
         const char *edition;            /* <topology edition=>; NULL: no topology */
         bool virtio;
         const char *drivers_iso;        /* <virtio drivers=>; NULL: no CD-ROM */
+        const char *gvt_parent;         /* <gvt parent=>, with gvt_type */
+        const char *gvt_type;           /* <gvt type=>; NULL: no vGPU */
+        const char *gvt_rom;            /* <gvt rom=>; NULL: the store's copy, if any */
 };
 
 /*

@@ -168,7 +168,8 @@ enum license_kind {
 };
 /* Is arg <qemu:arg value="-option"/> (or "--option")? */
 bool qemuarg_option_is(const xmlNode *arg, const char *option);
-/* The SMBIOS type whose fields "-smbios type=N,…" sets; -1 for a file=. */
+/* The SMBIOS type whose fields "-smbios type=N,…" sets; -1 for a file=
+ * (or no type); -ENOMEM. */
 int qemuarg_smbios_fields(const char *value);
 /*
  * The license kind QEMU loads from the pair option/value, reading the file

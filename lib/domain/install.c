@@ -33,54 +33,6 @@ static int check_windows11(const xmlNode *domain, struct oemkvm_error *err)
         return 0;
 }
 
-/* <oemkvm:config> from the tag builder's <config>, in our namespace. */
-static int add_tag(xmlDoc *doc, xmlNode *domain, const struct oemkvm_tag *tag,
-                   struct oemkvm_error *err)
-{
-        _cleanup_free_ char *text = NULL;
-        xmlDoc *tdoc = NULL;
-        xmlNode *metadata, *config;
-        xmlNs *ns;
-        int r;
-
-        r = oemkvm_tag_build(tag, &text, err);
-        if (r < 0)
-                return r;
-        r = xml_parse(text, strlen(text), "the tag", &tdoc, err);
-        if (r < 0)
-                return r;
-        config = xmlDocCopyNode(xmlDocGetRootElement(tdoc), doc, 1);
-        xmlFreeDoc(tdoc);
-        if (!config)
-                return -ENOMEM;
-        ns = xmlNewNs(config, BAD_CAST OEMKVM_NS_CONFIG, BAD_CAST "oemkvm");
-        if (!ns) {
-                xmlFreeNode(config);
-                return -ENOMEM;
-        }
-        xmlSetNs(config, ns);
-        xml_foreach(c, config, NULL, NULL)
-                xmlSetNs(c, ns);
-
-        metadata = xml_child(domain, NULL, "metadata");
-        if (!metadata) {
-                xmlNode *ref = xml_child(domain, NULL, "uuid");
-
-                metadata = xml_new(NULL, "metadata", NULL);
-                if (!metadata) {
-                        xmlFreeNode(config);
-                        return -ENOMEM;
-                }
-                xml_insert_after_or_append(domain, ref ? ref : xml_child(domain, NULL, "name"), metadata);
-        }
-        if (xml_child(metadata, OEMKVM_NS_CONFIG, NULL)) {
-                xmlFreeNode(config);
-                return oemkvm_error_set(err, -EEXIST, "the domain XML already carries an oemkvm tag");
-        }
-        xml_append(metadata, config);
-        return 0;
-}
-
 static int set_on_reboot(xmlNode *domain)
 {
         xmlNode *n = xml_child(domain, NULL, "on_reboot");
@@ -96,8 +48,8 @@ OEMKVM_EXPORT int oemkvm_install_build(const struct oemkvm_ctx *ctx, const char 
                                        const struct oemkvm_tag *tag, struct oemkvm_patch_result *ret,
                                        struct oemkvm_error *err)
 {
-        _cleanup_free_ char *tagged = NULL;
-        size_t tagged_len;
+        _cleanup_free_ char *restarting = NULL, *tagged = NULL;
+        size_t restarting_len;
         xmlDoc *doc = NULL;
         xmlNode *domain;
         int r;
@@ -111,14 +63,14 @@ OEMKVM_EXPORT int oemkvm_install_build(const struct oemkvm_ctx *ctx, const char 
         if (r >= 0)
                 r = check_windows11(domain, err);
         if (r >= 0)
-                r = add_tag(doc, domain, tag, err);
-        if (r >= 0)
                 r = set_on_reboot(domain);
         if (r >= 0)
-                r = xml_serialize(doc, xml, len, &tagged, &tagged_len);
+                r = xml_serialize(doc, xml, len, &restarting, &restarting_len);
         xmlFreeDoc(doc);
         if (r >= 0)
-                r = oemkvm_patch(ctx, tagged, tagged_len, ret, err);
+                r = oemkvm_tag_set(tag, restarting, restarting_len, &tagged, err);
+        if (r >= 0)
+                r = oemkvm_patch(ctx, tagged, strlen(tagged), ret, err);
         if (r == -ENOMEM && err && !err->message[0])
                 oemkvm_error_set(err, r, "out of memory building the domain XML");
         return r < 0 ? r : 0;

@@ -134,6 +134,8 @@ static int check_smbios_conflict(struct patch *p)
                         if (!v || !qemuarg_option_is(a, "-smbios"))
                                 continue;
                         type = qemuarg_smbios_fields(v);
+                        if (type == -ENOMEM)
+                                return type;
                         if (type == 0 || type == 1)
                                 return oemkvm_error_set(p->err, -EINVAL,
                                                         "license: your -smbios '%s' sets SMBIOS type %d fields, which QEMU refuses next to the dump's smbios_type_%d.bin (\"can't load type %d struct, fields already specified\") — remove that <qemu:arg> pair: the dump carries the laptop's own type %d",

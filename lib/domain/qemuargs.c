@@ -31,11 +31,10 @@ bool qemuarg_option_is(const xmlNode *arg, const char *option)
         return v && !strcmp(v, option);
 }
 
-/* The value of key in a QEMU option string, malloc'd; NULL when absent
- * (or out of memory: the caller treats both as "not given"). */
-static char *opt_get(const char *s, const char *key, const char *implied)
+/* The value of key in a QEMU option string (malloc'd; NULL when absent). */
+static int opt_get(const char *s, const char *key, const char *implied, char **ret)
 {
-        char *found = NULL;
+        _cleanup_free_ char *found = NULL;
 
         for (bool first = true; *s; first = false) {
                 size_t name_len = strcspn(s, "=,");
@@ -56,7 +55,7 @@ static char *opt_get(const char *s, const char *key, const char *implied)
                 }
                 val = o = malloc(strlen(s) + 1);
                 if (!val)
-                        break;
+                        return -ENOMEM;
                 for (; *s; s++) {
                         if (*s == ',' && s[1] == ',')
                                 s++;
@@ -73,15 +72,17 @@ static char *opt_get(const char *s, const char *key, const char *implied)
                 } else
                         free(val);
         }
-        return found;
+        *ret = TAKE_PTR(found);
+        return 0;
 }
 
 int qemuarg_smbios_fields(const char *value)
 {
-        _cleanup_free_ char *file = opt_get(value, "file", NULL);
-        _cleanup_free_ char *type = opt_get(value, "type", NULL);
+        _cleanup_free_ char *file = NULL, *type = NULL;
         unsigned long t;
 
+        if (opt_get(value, "file", NULL, &file) < 0 || opt_get(value, "type", NULL, &type) < 0)
+                return -ENOMEM;
         if (file || !type)
                 return -1;
         /* As QEMU reads it: strtoul(val, NULL, 0). */
@@ -99,14 +100,14 @@ static int unreadable(struct patch *p, const char *option, const char *value, co
 
 static int judge_acpitable(struct patch *p, const char *value, int *ret_kind)
 {
-        _cleanup_free_ char *sig = opt_get(value, "sig", "data");
-        _cleanup_free_ char *file = opt_get(value, "file", "data");
-        _cleanup_free_ char *first = NULL;
+        _cleanup_free_ char *sig = NULL, *file = NULL, *first = NULL;
         struct oemkvm_error sub = {};
         char hdr[4];
         int n;
 
         *ret_kind = LICENSE_NONE;
+        if (opt_get(value, "sig", "data", &sig) < 0 || opt_get(value, "file", "data", &file) < 0)
+                return -ENOMEM;
         /* sig= overrides the file's own signature. */
         if (sig) {
                 *ret_kind = !strcmp(sig, "MSDM") ? LICENSE_MSDM : !strcmp(sig, "SLIC") ? LICENSE_SLIC : LICENSE_NONE;
@@ -147,13 +148,15 @@ static bool lacks_final_nul(const uint8_t *buf, size_t len, uint8_t type)
 static int judge_smbios(struct patch *p, const char *value, int *ret_kind, bool *ret_missing_nul,
                         char **ret_file)
 {
-        _cleanup_free_ char *file = opt_get(value, "file", NULL);
+        _cleanup_free_ char *file = NULL;
         _cleanup_free_ uint8_t *buf = NULL;
         struct oemkvm_error sub = {};
         int n;
 
         *ret_kind = LICENSE_NONE;
         *ret_missing_nul = false;
+        if (opt_get(value, "file", NULL, &file) < 0)
+                return -ENOMEM;
         if (!file)
                 return 0;
         buf = malloc(SMBIOS_FILE_MAX + 1);

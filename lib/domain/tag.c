@@ -41,6 +41,10 @@ static int check(const struct oemkvm_tag *tag, struct oemkvm_error *err)
                 r = edition_check(tag->edition, err);
         if (r >= 0 && tag->drivers_iso)
                 r = domain_check_path("<oemkvm:virtio drivers=>", tag->drivers_iso, err);
+        if (r >= 0 && (tag->gvt_parent || tag->gvt_rom) && !tag->gvt_type)
+                r = oemkvm_error_set(err, -EINVAL, "<oemkvm:gvt> needs a type= — 'oemkvm gvt types' lists them");
+        if (r >= 0 && tag->gvt_rom)
+                r = domain_check_path("<oemkvm:gvt rom=>", tag->gvt_rom, err);
         return r;
 }
 
@@ -65,6 +69,9 @@ static int build(const struct oemkvm_tag *tag, const char *prefix, xmlNode **ret
         if (r >= 0 && (tag->virtio || tag->drivers_iso))
                 r = add_feature(config, "virtio", "storage", "scsi", "network", "virtio",
                                 "drivers", tag->drivers_iso, NULL);
+        if (r >= 0 && tag->gvt_type)
+                r = add_feature(config, "gvt", "parent", tag->gvt_parent, "type", tag->gvt_type,
+                                "rom", tag->gvt_rom, NULL);
         if (r < 0) {
                 xmlFreeNode(config);
                 return r;
@@ -219,6 +226,12 @@ OEMKVM_EXPORT int oemkvm_tag_get(const char *xml, size_t len, struct oemkvm_tag 
                 else if (xmlStrEqual(c->name, BAD_CAST "virtio")) {
                         tag->virtio = true;
                         r = dup_attr(c, "drivers", &tag->drivers_iso);
+                } else if (xmlStrEqual(c->name, BAD_CAST "gvt")) {
+                        r = dup_attr(c, "parent", &tag->gvt_parent);
+                        if (r >= 0)
+                                r = dup_attr(c, "type", &tag->gvt_type);
+                        if (r >= 0)
+                                r = dup_attr(c, "rom", &tag->gvt_rom);
                 }
         }
         xmlFreeDoc(doc);
@@ -237,5 +250,8 @@ OEMKVM_EXPORT void oemkvm_tag_free(struct oemkvm_tag *tag)
         free((char *)tag->license_dir);
         free((char *)tag->edition);
         free((char *)tag->drivers_iso);
+        free((char *)tag->gvt_parent);
+        free((char *)tag->gvt_type);
+        free((char *)tag->gvt_rom);
         free(tag);
 }

@@ -58,6 +58,8 @@ exits 2 "$OEMKVM" install w --iso "$T/win.iso" --virt-type xen
 expect_one_line "--virt-type 'xen': it is kvm (hardware acceleration) or qemu (none)"
 exits 2 "$OEMKVM" install w --iso "$T/win.iso" --disk 20 --reuse-disk
 expect_one_line "--reuse-disk needs --disk PATH"
+exits 2 "$OEMKVM" install w --iso "$T/win.iso" --rom "$T/notes.txt"
+expect_one_line "--rom is the vGPU's option ROM: it goes with --gvt TYPE"
 for opt in --name=x --memory -c --cdrom=/x.iso --disk --osinfo --print-xml --transient; do
         exits 2 "$OEMKVM" install w --iso "$T/win.iso" -- --graphics vnc "$opt"
         expect_one_line "'$opt' after '--' is oemkvm install's to set"
@@ -85,6 +87,13 @@ expect_one_line "--disk '$T/win.iso' exists and is not a disk image"
 # shellcheck disable=SC2086
 exits 1 "$OEMKVM" install w --iso "$T/win.iso" --disk "$T/raw.img" $NOWHERE
 expect_one_line "--disk '$T/raw.img' is an existing disk image: add --reuse-disk"
+# No mdev parent on this machine (nor in the guest tests' hosts).
+# shellcheck disable=SC2086
+exits 1 "$OEMKVM" install w --iso "$T/win.iso" --gvt i915-GVTg_V5_4 $NOWHERE
+expect_one_line "--gvt 'i915-GVTg_V5_4': this host offers no vGPU types at all"
+# shellcheck disable=SC2086
+exits 1 "$OEMKVM" install w --iso "$T/win.iso" --gvt i915-GVTg_V5_4 --rom "$T/missing.rom" $NOWHERE
+expect_one_line "--rom: No such file or directory"
 # shellcheck disable=SC2086
 exits 1 "$OEMKVM" install w --iso "$T/win.iso" --disk "$T/new.qcow2" --reuse-disk $NOWHERE
 expect_one_line "--reuse-disk: '$T/new.qcow2' does not exist"

@@ -161,6 +161,28 @@ grep -q '<topology sockets="1" dies="1" cores="1" threads="1"/>' "$NS_DIR/w.xml"
 grep -q "file=$E2E_STORE/msdm.bin" "$NS_DIR/w.xml" || die "the definition does not pass the MSDM"
 note "--dry-run and --print-xml create nothing; the definition validates"
 
+# --gvt TYPE: the parent that offers it goes into the tag, the engine adds
+# the vGPU.  The namespace's /sys/class gets a GVT-g parent from the
+# fixtures (no kernel here has one); nothing else runs while it is there.
+# shellcheck disable=SC2086
+fails "$OEMKVM" install w --iso "$ISO" $BASE --gvt i915-GVTg_V5_4
+says "--gvt 'i915-GVTg_V5_4': this host offers no vGPU types at all"
+mount -t tmpfs oemkvm-mdev /sys/class
+cp -rL "$OEMKVM_SRCDIR/tests/fixtures/mdev/gvt-kabylake/sys/class/mdev_bus" /sys/class/
+# shellcheck disable=SC2086
+fails "$OEMKVM" install w --iso "$ISO" $BASE --gvt i915-GVTg_V5_1
+says "--gvt 'i915-GVTg_V5_1': this host offers no such vGPU type — 'oemkvm gvt types' lists the ones it has"
+# shellcheck disable=SC2086
+"$OEMKVM" install w --iso "$ISO" $BASE --gvt i915-GVTg_V5_4 --print-xml >"$NS_DIR/gvt.xml" 2>"$ERR" ||
+        { umount /sys/class; die "--gvt --print-xml failed: $(cat "$ERR")"; }
+umount /sys/class
+grep -q '<oemkvm:gvt parent="0000:00:02.0" type="i915-GVTg_V5_4"/>' "$NS_DIR/gvt.xml" || die "--gvt: no <oemkvm:gvt> in the tag"
+grep -q '<hostdev mode="subsystem" type="mdev" model="vfio-pci" display="on" ramfb="on">' "$NS_DIR/gvt.xml" ||
+        die "--gvt: the definition has no vGPU"
+virt-xml-validate "$NS_DIR/gvt.xml" domain >&2 || die "the --gvt definition does not validate"
+state | diff -u "$NS_DIR/state.before" - >&2 || die "--gvt --print-xml created something"
+note "--gvt: the vGPU of the parent that offers the type"
+
 # A real install, virtio, with a display: the domain waits, paused, until
 # the console has connected.  The "virt-viewer" here stands in for the real
 # one (no display in the namespace): it notes the domain's state and opens

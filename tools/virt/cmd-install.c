@@ -28,7 +28,8 @@
 
 static const char install_usage[] =
         "NAME --iso WINDOWS.iso [--virtio-win ISO] [--edition EDITION] [--memory MiB] [--vcpus N] "
-        "[--disk SIZE_GiB|PATH [--reuse-disk]] [--virt-type kvm|qemu] [-c URI] [--print-xml|--dry-run] "
+        "[--disk SIZE_GiB|PATH [--reuse-disk]] [--gvt TYPE [--rom FILE]] [--virt-type kvm|qemu] [-c URI] "
+        "[--print-xml|--dry-run] "
         "[-- VIRT-INSTALL-OPTION...]";
 
 #define DEFAULT_DISK_GIB 64
@@ -56,6 +57,10 @@ static void install_help(void)
                "                          directory (default: %d)\n"
                "      --disk PATH         a new image at PATH, or an existing one with --reuse-disk\n"
                "                          (Setup erases it)\n"
+               "      --gvt TYPE          share the Intel iGPU: a GVT-g vGPU of this type ('oemkvm gvt\n"
+               "                          types' lists them), with a local SPICE display with OpenGL\n"
+               "      --rom FILE          the vGPU's UEFI option ROM (vbios_gvt_uefi.rom; default: the\n"
+               "                          store's copy, when 'oemkvm gvt rom' put one there)\n"
                "      --virt-type TYPE    kvm or qemu (no acceleration), as virt-install's\n"
                "  -c, --connect URI       libvirt connection (default: libvirt's default, as virsh)\n"
                "      --print-xml         print the definition; create nothing\n"
@@ -73,12 +78,16 @@ struct install {
         const char *edition;
         const char *uri;
         const char *virt_type;
+        const char *gvt_type;
+        const char *rom;
         unsigned long memory_mib;       /* 0: from the host */
         unsigned long vcpus;            /* 0: from the host */
         unsigned long disk_gib;         /* a new image of this size… */
         char *disk_path;                /* …at this path (NULL: virt-install's default place) */
         char *iso_abs;
         char *virtio_abs;
+        char *rom_abs;
+        char *gvt_parent;               /* the parent that offers gvt_type */
         bool reuse_disk;
         bool print_xml;
         bool dry_run;
@@ -142,6 +151,36 @@ static int check_extra(char **extra, int n)
         return 0;
 }
 
+/* The parent whose GVT-g (or other mdev) types include --gvt's. */
+static int gvt_find(struct install *in)
+{
+        struct oemkvm_mdev_type *types = NULL;
+        struct oemkvm_error err = {};
+        size_t n = 0;
+        int r;
+
+        r = oemkvm_mdev_types_read(in->ctx, NULL, &types, &n, &err);
+        if (r < 0) {
+                tool_report(&err, r);
+                return r;
+        }
+        for (size_t i = 0; i < n && !in->gvt_parent; i++)
+                if (!strcmp(types[i].type, in->gvt_type) && !(in->gvt_parent = strdup(types[i].parent)))
+                        r = -ENOMEM;
+        oemkvm_mdev_types_free(types, n);
+        if (r < 0) {
+                tool_error("out of memory");
+                return r;
+        }
+        if (!in->gvt_parent) {
+                tool_error(n ? "--gvt '%s': this host offers no such vGPU type — 'oemkvm gvt types' lists the ones it has"
+                             : "--gvt '%s': this host offers no vGPU types at all — GVT-g needs an Intel iGPU of the 5th to 10th generation, i915.enable_gvt=1 and the kvmgt module (see README, GVT-g)",
+                           in->gvt_type);
+                return -ENODEV;
+        }
+        return 0;
+}
+
 /* The tag builder knows the editions: ask it before anything slow runs. */
 static int check_edition(const char *edition)
 {
@@ -189,6 +228,8 @@ static int parse_options(struct install *in, int argc, char **argv)
                 { "disk",       required_argument, NULL, 'd' },
                 { "reuse-disk", no_argument,       NULL, 'R' },
                 { "virt-type",  required_argument, NULL, 't' },
+                { "gvt",        required_argument, NULL, 'g' },
+                { "rom",        required_argument, NULL, 'o' },
                 { "connect",    required_argument, NULL, 'c' },
                 { "print-xml",  no_argument,       NULL, 'x' },
                 { "dry-run",    no_argument,       NULL, 'n' },
@@ -234,6 +275,12 @@ static int parse_options(struct install *in, int argc, char **argv)
                 case 't':
                         in->virt_type = optarg;
                         break;
+                case 'g':
+                        in->gvt_type = optarg;
+                        break;
+                case 'o':
+                        in->rom = optarg;
+                        break;
                 case 'c':
                         in->uri = optarg;
                         break;
@@ -258,6 +305,10 @@ static int parse_options(struct install *in, int argc, char **argv)
         }
         if (in->virt_type && strcmp(in->virt_type, "kvm") && strcmp(in->virt_type, "qemu")) {
                 tool_error("--virt-type '%s': it is kvm (hardware acceleration) or qemu (none)", in->virt_type);
+                return 2;
+        }
+        if (in->rom && !in->gvt_type) {
+                tool_error("--rom is the vGPU's option ROM: it goes with --gvt TYPE");
                 return 2;
         }
         if (!in->edition)
@@ -485,6 +536,9 @@ static int build(struct install *in, const char *vi_xml)
                 .edition = in->edition,
                 .virtio = in->virtio_iso != NULL,
                 .drivers_iso = in->virtio_iso,
+                .gvt_parent = in->gvt_parent,
+                .gvt_type = in->gvt_type,
+                .gvt_rom = in->rom,
         };
         struct oemkvm_patch_result res = {};
         struct oemkvm_error err = {};
@@ -554,6 +608,8 @@ static int prepare(struct install *in)
                 r = oemkvm_error_set(&err, -errno, "--iso: %s", strerror(errno));
         if (r >= 0 && in->virtio_iso && !(in->virtio_iso = in->virtio_abs = realpath(in->virtio_iso, NULL)))
                 r = oemkvm_error_set(&err, -errno, "--virtio-win: %s", strerror(errno));
+        if (r >= 0 && in->rom && !(in->rom = in->rom_abs = realpath(in->rom, NULL)))
+                r = oemkvm_error_set(&err, -errno, "--rom: %s", strerror(errno));
         if (r >= 0 && in->disk_path) {
                 r = media_probe_disk(in->disk_path, &in->disk_kind, &err);
                 if (r >= 0 && in->disk_kind != DISK_NONE && !in->reuse_disk)
@@ -571,6 +627,8 @@ static int prepare(struct install *in)
         in->ctx = tool_ctx_new(NULL);
         if (!in->ctx)
                 return -ENOMEM;
+        if (in->gvt_type && (r = gvt_find(in)) < 0)
+                return r;
         r = store_check(in);
         if (r < 0)
                 return r;
@@ -646,9 +704,10 @@ static bool boots_cd_first(const char *xml)
 
 static void print_summary(const struct install *in, const char *prefix)
 {
-        printf("%s%s: Windows 11 machine (UEFI with Secure Boot, TPM 2.0), %lu vCPU%s on 1 socket, %lu MiB, %s\n",
+        printf("%s%s: Windows 11 machine (UEFI with Secure Boot, TPM 2.0), %lu vCPU%s on 1 socket, %lu MiB, %s%s%s\n",
                prefix, in->name, in->vcpus, in->vcpus == 1 ? "" : "s", in->memory_mib,
-               in->virtio_iso ? "disk on VirtIO SCSI, virtio NIC, drivers CD" : "disk on SATA");
+               in->virtio_iso ? "disk on VirtIO SCSI, virtio NIC, drivers CD" : "disk on SATA",
+               in->gvt_type ? ", vGPU " : "", in->gvt_type ? in->gvt_type : "");
 }
 
 static int dry_run(const struct install *in)
@@ -815,6 +874,8 @@ TOOL_PLUGIN_EXPORT int cmd_install(int argc, char **argv)
         free(in.disk_path);
         free(in.iso_abs);
         free(in.virtio_abs);
+        free(in.rom_abs);
+        free(in.gvt_parent);
         if (in.conn)
                 virConnectClose(in.conn);
         oemkvm_ctx_free(in.ctx);

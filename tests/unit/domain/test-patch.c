@@ -342,13 +342,16 @@ static char *golden_out(const char *name)
         struct oemkvm_ctx *ctx = new_ctx(setup_store());
         struct oemkvm_patch_result res = {};
         struct oemkvm_error err;
-        char *in = read_case(name, "in.xml");
+        char *in = read_case(name, "in.xml"), *xml_out;
 
         if (patch_str(ctx, in, &res, &err) < 0)
                 abort();
         free(in);
         oemkvm_ctx_free(ctx);
-        return res.xml;
+        xml_out = res.xml;
+        res.xml = NULL;
+        oemkvm_patch_result_clear(&res);
+        return xml_out;
 }
 
 TEST(flags)

@@ -105,6 +105,7 @@ static char *patched_xml(const struct oemkvm_ctx *ctx, const char *xml)
 {
         struct oemkvm_patch_result res = {};
         struct oemkvm_error err = {};
+        char *xml_out;
 
         CHECK_INT(oemkvm_patch(ctx, xml, strlen(xml), &res, &err), 0);
         CHECK(res.flags & OEMKVM_PATCH_CHANGED);
@@ -112,7 +113,10 @@ static char *patched_xml(const struct oemkvm_ctx *ctx, const char *xml)
                 fprintf(stderr, "patch failed: %s\n", err.message);
                 abort();
         }
-        return res.xml;
+        xml_out = res.xml;
+        res.xml = NULL;
+        oemkvm_patch_result_clear(&res);
+        return xml_out;
 }
 
 /* Writes the fixture's dump into dir as `oemkvm dump` does. */
