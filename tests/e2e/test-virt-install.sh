@@ -14,6 +14,7 @@ set -eu
 ns_enter "$@"
 require_cmd virt-install virtinst
 require_cmd virt-xml-validate libvirt-clients
+require_cmd xorriso xorriso
 ns_start
 OEMKVM=$(oemkvm_bin)
 STORE=/var/lib/oemkvm/host
@@ -21,8 +22,13 @@ IMAGES=/var/lib/libvirt/images
 W=$NS_DIR/vi
 mkdir -p "$STORE" "$W" "$IMAGES"
 cp "$(fixture_root thinkpad-smbios3)"/expected/*.bin "$STORE/"
-: >"$IMAGES/Win11.iso"
-: >"$IMAGES/virtio-win.iso"
+# Real (tiny) ISO 9660 images: the virtio feature checks its ISO is one.
+mkdir -p "$W/medium"
+echo oemkvm >"$W/medium/README"
+for iso in Win11 virtio-win; do
+        xorriso -as mkisofs -quiet -V "$iso" -o "$IMAGES/$iso.iso" "$W/medium" 2>/dev/null ||
+                die "xorriso could not make $iso.iso"
+done
 
 xml() { virsh dumpxml --inactive "$1"; }
 patch_to() { "$OEMKVM" patch --store "$STORE" "$1" >"$2" 2>"$W/err" || die "patch $1: $(cat "$W/err")"; }
