@@ -275,7 +275,7 @@ install: all
 	@echo 'oemkvm is installed.  Three things are left:'
 	@echo '  - make libvirt see the hook:      sudo systemctl restart libvirtd   (or virtqemud)'
 	@echo '  - patch tagged domains on define: sudo systemctl enable --now oemkvm-watch'
-	@echo '  - dump the license data once:     sudo oemkvm dump'
+	@echo '  - see the license data a guest gets: sudo oemkvm show  (the first tag copies it into the store)'
 
 # Other versions' library files in $(PKGLIBDIR) go too: the directory is ours.
 uninstall:

@@ -73,35 +73,61 @@ const char *oemkvm_default_store_dir(void);
 #define OEMKVM_ACPI_HEADER_SIZE 36
 
 /*
- * Validates a whole ACPI table (header included): the signature, the
- * header's length against len, the minimum size and the checksum.
- * `origin` names the source in messages (a file name).
+ * Validates a whole ACPI table's structure (header included): the
+ * signature, the header's length against len, the minimum size of a table
+ * whose layout is known (MSDM 85 bytes, SLIC 374) and the checksum.  A
+ * table that fails is refused (-EBADMSG); one that passes is handed to the
+ * guest byte-exactly whatever its payload holds — firmware vendors ship
+ * sound tables with blank payloads, and the guest must see what the host
+ * has.  `origin` names the source in messages (a file name).
  */
 int oemkvm_acpi_parse(const uint8_t *buf, size_t len, const char *signature,
                       const char *origin, struct oemkvm_error *err);
 
 /*
- * Reads and validates <sysroot>/sys/firmware/acpi/tables/<signature>.
- * -ENOENT when the host has no such table; -EACCES when it is not readable
- * (the tables are 0400 root).  On success *ret_buf is malloc'd.
+ * Reads and validates <sysroot>/sys/firmware/acpi/tables/<signature>
+ * without blocking (a FIFO there is refused, -EINVAL).  -ENOENT when the
+ * host has no such table; -EACCES when it is not readable (the tables are
+ * 0400 root).  On success *ret_buf is malloc'd.
  */
 int oemkvm_acpi_read(const struct oemkvm_ctx *ctx, const char *signature,
                      uint8_t **ret_buf, size_t *ret_len, struct oemkvm_error *err);
+
+/* What a license table's payload holds; decoding reports it, never refuses. */
+enum oemkvm_payload {
+        OEMKVM_PAYLOAD_VALID,           /* a product key (MSDM), a marker (SLIC) */
+        OEMKVM_PAYLOAD_BLANK,           /* the vendor's placeholder: all 0x00 or all 0xFF */
+        OEMKVM_PAYLOAD_MALFORMED,       /* something else */
+};
+
+#define OEMKVM_NOTE_MAX 192
+
+/*
+ * The decoders fail only on what oemkvm_acpi_parse refuses; `note` is ""
+ * for a VALID payload, else one line saying what the guest's Windows gets
+ * instead, e.g. "no product key (blank placeholder from the firmware
+ * vendor) — Windows Setup will ask for a key".
+ */
 
 /* MSDM: the Windows 8+ OEM product key (29 characters, "XXXXX-…-XXXXX"). */
 struct oemkvm_msdm {
         uint32_t version;
         uint32_t data_type;
-        char product_key[64];
+        uint32_t data_length;
+        enum oemkvm_payload payload;
+        char product_key[30];           /* "" unless the payload is VALID */
+        char note[OEMKVM_NOTE_MAX];
 };
 int oemkvm_msdm_decode(const uint8_t *buf, size_t len, struct oemkvm_msdm *ret,
                        struct oemkvm_error *err);
 
 /* SLIC: the Vista/7 OEM activation marker. */
 struct oemkvm_slic {
-        char oem_id[7];
+        enum oemkvm_payload payload;
+        char oem_id[7];                 /* the marker's; "" unless VALID */
         char oem_table_id[9];
         uint32_t marker_version;        /* e.g. 0x00020001 for 2.1 */
+        char note[OEMKVM_NOTE_MAX];
 };
 int oemkvm_slic_decode(const uint8_t *buf, size_t len, struct oemkvm_slic *ret,
                        struct oemkvm_error *err);
@@ -168,13 +194,16 @@ int oemkvm_smbios_system_decode(const uint8_t *buf, size_t len, unsigned smbios_
 
 /*
  * A dump: what is passed to the guest.  File names in a dump directory:
- * msdm.bin, slic.bin (only when the host has a SLIC), smbios_type_0.bin,
+ * msdm.bin and slic.bin (whichever the host has; at least one — a SLIC
+ * alone is a Windows Vista/7 era machine), smbios_type_0.bin,
  * smbios_type_1.bin.
  */
 #define OEMKVM_STORE_MSDM    "msdm.bin"
 #define OEMKVM_STORE_SLIC    "slic.bin"
 #define OEMKVM_STORE_SMBIOS0 "smbios_type_0.bin"
 #define OEMKVM_STORE_SMBIOS1 "smbios_type_1.bin"
+/* In every store oemkvm_dump_write builds: what marks the directory as oemkvm's. */
+#define OEMKVM_STORE_MARKER  ".oemkvm-store"
 /* Not part of a dump: the GVT-g UEFI option ROM `oemkvm gvt rom` copies in. */
 #define OEMKVM_STORE_GVT_ROM "vbios_gvt_uefi.rom"
 
@@ -184,26 +213,47 @@ struct oemkvm_blob {
 };
 
 struct oemkvm_dump {
-        struct oemkvm_blob msdm;
-        struct oemkvm_blob slic;        /* optional */
+        struct oemkvm_blob msdm;        /* msdm or slic, or both */
+        struct oemkvm_blob slic;
         struct oemkvm_blob smbios0;
         struct oemkvm_blob smbios1;
 };
 
-/* Reads and validates everything from host firmware; nothing is written. */
+/*
+ * Reads and validates everything from host firmware; nothing is written.
+ * Fails when a table is structurally broken, or when the host has neither
+ * an MSDM nor a SLIC (-ENOENT); a blank payload is passed on as it is.
+ */
 int oemkvm_dump_collect(const struct oemkvm_ctx *ctx, struct oemkvm_dump *ret,
                         struct oemkvm_error *err);
-/* Loads and validates a dump directory written by oemkvm_dump_write. */
+/*
+ * Loads and validates a dump directory (what oemkvm_dump_write wrote, or a
+ * copy of it: no marker needed) with the same checks as collecting.  Opens
+ * the directory once and reads every file through that handle, without
+ * blocking (a FIFO there is refused, -EINVAL); a set that is switched while
+ * it is read is read again.  -ENOENT when a required file is missing.
+ */
 int oemkvm_dump_load(const char *dir, struct oemkvm_dump *ret, struct oemkvm_error *err);
 void oemkvm_dump_clear(struct oemkvm_dump *dump);
 
 /*
- * Writes a dump into dir (created 0750 if missing).  Every file is written
- * atomically (temp file in dir, fsync, rename), never through a symlink,
- * mode 0640 with group gid (or unchanged group when gid is (gid_t)-1).
- * A file whose bytes are already right is not rewritten; a stale slic.bin
- * is removed when the dump has none.  On failure nothing in dir changed.
- * Returns the number of files written or removed.
+ * Writes a dump as the store directory dir, all or nothing.  dir must be
+ * missing, an empty directory or an oemkvm store (one this function wrote,
+ * or an older oemkvm's); one everyone may write, one owned by another user
+ * than root or the caller, or one holding anything else is refused, and
+ * left as it was.  The new set is built in a sibling directory that carries
+ * oemkvm's marker, files 0640 group gid (unchanged when gid is (gid_t)-1)
+ * in a directory 0750, synced, and swapped in with one
+ * renameat2(RENAME_EXCHANGE): dir's path never changes and is never a
+ * symlink, and at any moment — after a failure, or a kill at any point —
+ * dir holds the old set or the new one, whole.  The old set is then
+ * removed; what a killed write left beside dir is removed by the next
+ * write (only marked directories holding nothing but oemkvm's names).
+ * When the bytes are already right nothing is written.  Missing parents
+ * are created 0755 whatever the umask; the mode and group of a directory
+ * oemkvm did not create are never changed.  Temp names do not depend on
+ * getrandom().  Writers of one store wait for each other (at most 10 s).
+ * Returns the number of files that changed.
  */
 int oemkvm_dump_write(const struct oemkvm_dump *dump, const char *dir, gid_t gid,
                       struct oemkvm_error *err);
@@ -218,6 +268,14 @@ int oemkvm_qemu_group(const struct oemkvm_ctx *ctx, gid_t *ret_gid, char **ret_n
 /* Same for `user =` (QEMU's uid and its groups decide readability). */
 int oemkvm_qemu_user(const struct oemkvm_ctx *ctx, uid_t *ret_uid, char **ret_name,
                      struct oemkvm_error *err);
+
+/*
+ * Collects the firmware's tables (ctx's sysroot) and writes them as ctx's
+ * store with oemkvm_dump_write — given to QEMU's group when the caller is
+ * root — as the hook does at every start.  A current store is not touched.
+ * Returns what oemkvm_dump_write returns.
+ */
+int oemkvm_store_refresh(const struct oemkvm_ctx *ctx, struct oemkvm_error *err);
 
 /* ---------------------------------------------------------------- patch */
 
@@ -261,8 +319,11 @@ struct oemkvm_patch_result {
  * patched again comes back byte-identical.  CHANGED is a semantic verdict:
  * a definition libvirt re-serialised after a define is recognised as
  * unchanged.  Uses ctx's store directory for `<oemkvm:license/>` without
- * source=.  Malformed XML or a conflict is an error with a one-line message
- * saying what to change.
+ * source=; the dump it names (store or source=) is loaded and validated as
+ * oemkvm_dump_load does.  -ENODATA when the tag uses the store and the
+ * store holds no complete dump (oemkvm_store_refresh makes one).
+ * Malformed XML or a conflict is an error with a one-line message saying
+ * what to change.
  */
 int oemkvm_patch(const struct oemkvm_ctx *ctx, const char *xml, size_t len,
                  struct oemkvm_patch_result *ret, struct oemkvm_error *err);
@@ -283,8 +344,9 @@ void oemkvm_strv_free(char **strv);
  * The migrate/restore filter: rewrites only the file paths of oemkvm's own
  * license args so they point into ctx's store (paths from a `source=` dump
  * stay), never devices, buses or topology — libvirt checks ABI stability on
- * the result.  -ENOENT with a message when this host lacks a dump file the
- * definition needs.  Untagged input comes back byte-identical.
+ * the result.  -ENOENT with a message when this host's store (loaded and
+ * validated) lacks a dump file the definition needs.  Untagged input comes
+ * back byte-identical.
  */
 int oemkvm_patch_relocate(const struct oemkvm_ctx *ctx, const char *xml, size_t len,
                           struct oemkvm_patch_result *ret, struct oemkvm_error *err);
@@ -405,7 +467,7 @@ struct oemkvm_needs {
         bool active;                    /* running (the caller knows; the XML does not say) */
         unsigned patch_flags;           /* the engine's verdict, OEMKVM_PATCH_* */
         char *patch_error;              /* the engine refuses this definition: its message */
-        char **license_files;           /* what the definition makes QEMU read for the license */
+        char **license_files;           /* what the definition makes QEMU read for oemkvm: license files, vGPU ROM */
         char *drivers_iso;              /* <oemkvm:virtio drivers=…> */
         bool gvt;                       /* <oemkvm:gvt> */
         char *gvt_parent;               /* parent= (default 0000:00:02.0) */
@@ -518,8 +580,11 @@ bool oemkvm_xml_is_tagged(const char *xml, size_t len);
  * EXTRA` with the domain XML on stdin (EXTRA is not needed: since libvirt
  * 10.5 it is the shutoff reason at release end).
  *  - prepare begin: refreshes ctx's store from firmware (when the host has
- *    the tables), then refuses unless the definition is patched to match
- *    its tag and QEMU's user can read every file it names;
+ *    the tables; oemkvm_store_refresh), then refuses unless the definition
+ *    is patched to match its tag, the dump it names (store or source=)
+ *    loads as oemkvm_dump_load loads it, and QEMU's user can read every
+ *    file it names — when the store holds no dump because the refresh
+ *    failed, the refusal says why the refresh failed;
  *    It then starts the vGPU <oemkvm:gvt> asks for unless it is active,
  *    recording under <sysroot>/run/oemkvm/gvt that oemkvm started it;
  *  - release end: stops the vGPU oemkvm started for the domain, if any;

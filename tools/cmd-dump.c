@@ -12,13 +12,31 @@ static const char dump_usage[] = "[--sysroot DIR] [--output DIR]";
 static void dump_help(void)
 {
         printf("Usage: oemkvm dump %s\n\n"
-               "Reads the ACPI MSDM (and SLIC, when present) and the SMBIOS type 0 and 1\n"
-               "structures from firmware and writes them byte-exactly, as QEMU takes them:\n"
-               "  msdm.bin  slic.bin  smbios_type_0.bin  smbios_type_1.bin\n\n"
+               "Reads the ACPI MSDM and SLIC (whichever the firmware has; at least one) and the\n"
+               "SMBIOS type 0 and 1 structures from firmware and writes them byte-exactly, as\n"
+               "QEMU takes them:\n"
+               "  msdm.bin  slic.bin  smbios_type_0.bin  smbios_type_1.bin\n"
+               "A table whose payload is a vendor's blank placeholder is written as it is, with\n"
+               "a note.  The directory is replaced as a whole, so it holds the old set or the\n"
+               "new one, never a mix; it must be missing, empty or an earlier dump.\n\n"
                "  --sysroot DIR  read firmware from DIR/sys/firmware (default: /)\n"
                "  --output DIR   where to write (default: %s)\n\n"
                "Firmware tables are readable by root only: run it with sudo.\n",
                dump_usage, oemkvm_default_store_dir());
+}
+
+/* What the license tables hold when it is not a key or a marker. */
+static void print_notes(const struct oemkvm_dump *dump)
+{
+        struct oemkvm_msdm msdm;
+        struct oemkvm_slic slic;
+
+        if (dump->msdm.data && oemkvm_msdm_decode(dump->msdm.data, dump->msdm.len, &msdm, NULL) >= 0 &&
+            msdm.payload != OEMKVM_PAYLOAD_VALID)
+                printf("note: MSDM: %s\n", msdm.note);
+        if (dump->slic.data && oemkvm_slic_decode(dump->slic.data, dump->slic.len, &slic, NULL) >= 0 &&
+            slic.payload != OEMKVM_PAYLOAD_VALID)
+                printf("note: SLIC: %s\n", slic.note);
 }
 
 int cmd_dump(int argc, char **argv)
@@ -94,6 +112,7 @@ int cmd_dump(int argc, char **argv)
         else
                 printf("updated %d file%s in %s%s%s%s\n", r, r == 1 ? "" : "s", output,
                        group ? " (readable by group '" : "", group ? group : "", group ? "')" : "");
+        print_notes(&dump);
         ret = 0;
 out:
         free(group);

@@ -1,5 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* oemkvm show: print what would be passed to the guest. */
+/*
+ * oemkvm show: print what would be passed to the guest.  Firmware strings
+ * are bytes, not text: plain output replaces control characters and bytes
+ * that are not UTF-8, so a table cannot drive the terminal; --json escapes
+ * them, so every parser accepts the output.
+ */
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,9 +17,10 @@ static const char show_usage[] = "[--sysroot DIR | --input DIR] [--reveal] [--js
 #define GUEST_SMBIOS_VERSION 0x0300
 
 struct shown {
+        bool has_msdm;
         struct oemkvm_msdm msdm;
-        struct oemkvm_slic slic;
         bool has_slic;
+        struct oemkvm_slic slic;
         struct oemkvm_smbios_bios bios;
         struct oemkvm_smbios_system sys;
 };
@@ -25,7 +31,8 @@ static void show_help(void)
                "Prints the license data a tagged guest gets: the MSDM product key (masked but\n"
                "for its last group), the SLIC marker, SMBIOS type 0 (BIOS) and type 1 (system),\n"
                "as the guest reads them (QEMU presents SMBIOS 3.0: a UUID from firmware older\n"
-               "than SMBIOS 2.6 reads differently there).\n\n"
+               "than SMBIOS 2.6 reads differently there).  A table whose payload is a vendor's\n"
+               "blank placeholder is still passed on byte for byte; show says what it holds.\n\n"
                "  --sysroot DIR  read firmware from DIR/sys/firmware (default: /)\n"
                "  --input DIR    read a dump written by 'oemkvm dump' instead (e.g. %s)\n"
                "  --reveal       print the whole product key\n"
@@ -46,34 +53,45 @@ static void mask_key(const char *key, char *out, size_t size)
                         out[i] = '*';
 }
 
-static const char *or_unset(const char *s)
+static void text_field(const char *label, const char *value)
 {
-        return s && *s ? s : "(not set)";
+        printf("  %-12s  ", label);
+        tool_text_print(stdout, value && *value ? value : "(not set)");
+        putchar('\n');
 }
 
 static void print_text(const struct shown *s, const char *key, const char *source)
 {
-        printf("License data for the guest (from %s)\n\n", source);
-        printf("ACPI MSDM      product key  %s\n", key);
-        if (s->has_slic)
+        printf("License data for the guest (from ");
+        tool_text_print(stdout, source);
+        printf(")\n\n");
+        if (!s->has_msdm)
+                printf("ACPI MSDM      not present (no Windows 8+ product key: Windows Setup will ask for one)\n");
+        else if (s->msdm.payload == OEMKVM_PAYLOAD_VALID)
+                printf("ACPI MSDM      product key  %s\n", key);
+        else
+                printf("ACPI MSDM      %s\n", s->msdm.note);
+        if (!s->has_slic)
+                printf("ACPI SLIC      not present (only Windows Vista/7 OEM activation uses it)\n");
+        else if (s->slic.payload == OEMKVM_PAYLOAD_VALID)
                 printf("ACPI SLIC      OEM ID '%s', table ID '%s', marker version %u.%u\n",
                        s->slic.oem_id, s->slic.oem_table_id,
                        s->slic.marker_version >> 16, s->slic.marker_version & 0xffff);
         else
-                printf("ACPI SLIC      not present (only Windows Vista/7 OEM activation uses it)\n");
+                printf("ACPI SLIC      %s\n", s->slic.note);
 
         printf("\nSMBIOS type 0  BIOS\n");
-        printf("  vendor        %s\n", or_unset(s->bios.vendor));
-        printf("  version       %s\n", or_unset(s->bios.version));
-        printf("  date          %s\n", or_unset(s->bios.date));
+        text_field("vendor", s->bios.vendor);
+        text_field("version", s->bios.version);
+        text_field("date", s->bios.date);
         printf("\nSMBIOS type 1  System\n");
-        printf("  manufacturer  %s\n", or_unset(s->sys.manufacturer));
-        printf("  product       %s\n", or_unset(s->sys.product));
-        printf("  version       %s\n", or_unset(s->sys.version));
-        printf("  serial        %s\n", or_unset(s->sys.serial));
-        printf("  UUID          %s\n", or_unset(s->sys.uuid));
-        printf("  SKU           %s\n", or_unset(s->sys.sku));
-        printf("  family        %s\n", or_unset(s->sys.family));
+        text_field("manufacturer", s->sys.manufacturer);
+        text_field("product", s->sys.product);
+        text_field("version", s->sys.version);
+        text_field("serial", s->sys.serial);
+        text_field("UUID", s->sys.uuid);
+        text_field("SKU", s->sys.sku);
+        text_field("family", s->sys.family);
 }
 
 static void json_field(const char *indent, const char *name, const char *value, bool last)
@@ -83,20 +101,40 @@ static void json_field(const char *indent, const char *name, const char *value, 
         puts(last ? "" : ",");
 }
 
+static const char *payload_name(enum oemkvm_payload p)
+{
+        return p == OEMKVM_PAYLOAD_VALID ? "valid" : p == OEMKVM_PAYLOAD_BLANK ? "blank" : "malformed";
+}
+
 static void print_json(const struct shown *s, const char *key)
 {
         const char *in = "    ";
 
         puts("{");
-        printf("  \"msdm\": {\n");
-        json_field(in, "product_key", key, false);
-        printf("%s\"version\": %u,\n%s\"data_type\": %u\n  },\n", in, s->msdm.version, in, s->msdm.data_type);
+        if (s->has_msdm) {
+                const bool valid = s->msdm.payload == OEMKVM_PAYLOAD_VALID;
+
+                printf("  \"msdm\": {\n");
+                json_field(in, "payload", payload_name(s->msdm.payload), false);
+                json_field(in, "product_key", valid ? key : NULL, false);
+                json_field(in, "note", valid ? NULL : s->msdm.note, false);
+                printf("%s\"version\": %u,\n%s\"data_type\": %u,\n%s\"data_length\": %u\n  },\n",
+                       in, s->msdm.version, in, s->msdm.data_type, in, s->msdm.data_length);
+        } else
+                puts("  \"msdm\": null,");
         if (s->has_slic) {
+                const bool valid = s->slic.payload == OEMKVM_PAYLOAD_VALID;
+                char version[32];
+
+                snprintf(version, sizeof(version), "%u.%u",
+                         s->slic.marker_version >> 16, s->slic.marker_version & 0xffff);
                 printf("  \"slic\": {\n");
-                json_field(in, "oem_id", s->slic.oem_id, false);
-                json_field(in, "oem_table_id", s->slic.oem_table_id, false);
-                printf("%s\"marker_version\": \"%u.%u\"\n  },\n", in,
-                       s->slic.marker_version >> 16, s->slic.marker_version & 0xffff);
+                json_field(in, "payload", payload_name(s->slic.payload), false);
+                json_field(in, "oem_id", valid ? s->slic.oem_id : NULL, false);
+                json_field(in, "oem_table_id", valid ? s->slic.oem_table_id : NULL, false);
+                json_field(in, "marker_version", valid ? version : NULL, false);
+                json_field(in, "note", valid ? NULL : s->slic.note, true);
+                puts("  },");
         } else
                 puts("  \"slic\": null,");
         printf("  \"bios\": {\n");
@@ -118,16 +156,19 @@ static int decode(const struct oemkvm_dump *d, struct shown *s, struct oemkvm_er
 {
         int r;
 
-        r = oemkvm_msdm_decode(d->msdm.data, d->msdm.len, &s->msdm, err);
-        if (r < 0)
-                return r;
+        /* Structure was checked when read; the payload is reported, never fatal. */
+        s->has_msdm = d->msdm.data != NULL;
+        if (s->has_msdm) {
+                r = oemkvm_msdm_decode(d->msdm.data, d->msdm.len, &s->msdm, err);
+                if (r < 0)
+                        return r;
+        }
         s->has_slic = d->slic.data != NULL;
         if (s->has_slic) {
                 r = oemkvm_slic_decode(d->slic.data, d->slic.len, &s->slic, err);
                 if (r < 0)
                         return r;
         }
-        /* The structures were checked when read: decoding cannot meet a surprise. */
         r = oemkvm_smbios_bios_decode(d->smbios0.data, d->smbios0.len, &s->bios);
         if (r >= 0)
                 r = oemkvm_smbios_system_decode(d->smbios1.data, d->smbios1.len,

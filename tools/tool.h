@@ -73,8 +73,16 @@ void tool_daemon_clear(struct tool_daemon *d);
  */
 void *tool_plugin_symbol(const char *symbol, char *errbuf, size_t size);
 
-/* s as a JSON string (quoted, escaped; null for NULL) on f. */
+/*
+ * s as a JSON string on f: quoted, quotes, backslashes and C0/C1 control
+ * characters escaped, bytes that are not UTF-8 as U+FFFD; null for NULL.
+ * Firmware and libvirt strings are bytes, not text: every parser must
+ * accept the output.
+ */
 void tool_json_string(FILE *f, const char *s);
+/* s for a person on f: control characters and bytes that are not UTF-8
+ * as '?', so a string cannot drive the terminal. */
+void tool_text_print(FILE *f, const char *s);
 
 /* "oemkvm: <message>" on stderr, once. */
 void tool_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

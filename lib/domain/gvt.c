@@ -58,7 +58,11 @@ struct gvt_want {
 
 static int fail(struct patch *p, const char *attr, const char *value, const char *why)
 {
-        return oemkvm_error_set(p->err, -EINVAL, "<oemkvm:gvt %s='%.100s'>: %s", attr, value, why);
+        char shown[DOMAIN_SHOWN_MAX];
+
+        /* Escaped and cut: a newline in the value must not split the line. */
+        domain_shown(value, shown);
+        return oemkvm_error_set(p->err, -EINVAL, "<oemkvm:gvt %s='%s'>: %s", attr, shown, why);
 }
 
 static bool is_uefi(const struct patch *p)

@@ -21,6 +21,10 @@
  * adds no second one.  "-smbios type=0|1,…" fields are refused: QEMU
  * cannot take them next to a structure file of the same type.
  *
+ * The dump directory (the store, or source=) is loaded and validated as
+ * `oemkvm show --input` does, and decides which files are named: MSDM and
+ * SLIC are each optional (a SLIC alone is a Windows 7 era machine).
+ *
  * Record: <license dir=DIR [commandline="added"] [qemu-ns="added"]> with
  * one <arg option=… file=DIR/NAME [was-value=…]/> per pair oemkvm set
  * (was-value: the user's value it took over), and <arg option=…
@@ -39,13 +43,19 @@ static const struct license_file {
         const char *name;
         const char *what;       /* for messages */
         const char *table;      /* libvirt's <acpi><table type=…> for it */
-        bool optional;
+        size_t offset;          /* of the file's blob in struct oemkvm_dump */
 } license_files[] = {
-        [LICENSE_MSDM]    = { "-acpitable", OEMKVM_STORE_MSDM,    "an MSDM",                   "msdm", false },
-        [LICENSE_SLIC]    = { "-acpitable", OEMKVM_STORE_SLIC,    "a SLIC",                    "slic", true  },
-        [LICENSE_SMBIOS0] = { "-smbios",    OEMKVM_STORE_SMBIOS0, "an SMBIOS type 0 (BIOS)",   NULL,   false },
-        [LICENSE_SMBIOS1] = { "-smbios",    OEMKVM_STORE_SMBIOS1, "an SMBIOS type 1 (system)", NULL,   false },
+        [LICENSE_MSDM]    = { "-acpitable", OEMKVM_STORE_MSDM,    "an MSDM",                   "msdm", offsetof(struct oemkvm_dump, msdm) },
+        [LICENSE_SLIC]    = { "-acpitable", OEMKVM_STORE_SLIC,    "a SLIC",                    "slic", offsetof(struct oemkvm_dump, slic) },
+        [LICENSE_SMBIOS0] = { "-smbios",    OEMKVM_STORE_SMBIOS0, "an SMBIOS type 0 (BIOS)",   NULL,   offsetof(struct oemkvm_dump, smbios0) },
+        [LICENSE_SMBIOS1] = { "-smbios",    OEMKVM_STORE_SMBIOS1, "an SMBIOS type 1 (system)", NULL,   offsetof(struct oemkvm_dump, smbios1) },
 };
+
+/* Does the dump hold this file? */
+static bool dump_has(const struct oemkvm_dump *d, const struct license_file *lf)
+{
+        return ((const struct oemkvm_blob *)((const char *)d + lf->offset))->data != NULL;
+}
 
 /* The <qemu:arg> after a, when it is one. */
 static xmlNode *arg_value(const xmlNode *a)
@@ -164,27 +174,28 @@ static int check_smbios_conflict(struct patch *p)
         return 0;
 }
 
-/* 1 when the dump file is there, 0 when an optional one is not. */
-static int check_file(struct patch *p, const struct license_file *lf, const char *path, bool store)
+/*
+ * Loads and validates the dump in dir, as `oemkvm show --input` does: a
+ * zeroed, oversized or foreign file, a link, a FIFO, a missing one —
+ * refused here, not found out by QEMU or the guest.
+ */
+static int dump_check(struct patch *p, const char *dir, bool store, struct oemkvm_dump *ret)
 {
-        struct stat st;
+        struct oemkvm_error sub = {};
+        int r = oemkvm_dump_load(dir, ret, &sub);
 
-        if (lstat(path, &st) < 0) {
-                int r = -errno;
-
-                if (r == -ENOENT && lf->optional)
-                        return 0;
-                if (r == -ENOENT)
-                        return oemkvm_error_set(p->err, r, "license: dump file '%s' is missing — %s", path,
-                                                store ? "run 'sudo oemkvm dump' first"
-                                                      : "point source= at a directory written by 'oemkvm dump'");
-                return oemkvm_error_set(p->err, r, "license: cannot stat dump file '%s': %s", path, strerror(-r));
-        }
-        if (!S_ISREG(st.st_mode))
-                return oemkvm_error_set(p->err, -EINVAL,
-                                        "license: dump file '%s' is not a regular file — the dump must hold plain files, not links or devices: %s",
-                                        path, store ? "run 'sudo oemkvm dump'" : "point source= at a directory written by 'oemkvm dump'");
-        return 1;
+        /* Its own code: apply and the hook make the store or say why not. */
+        if (r == -ENOENT && store)
+                return oemkvm_error_set(p->err, -ENODATA,
+                                        "license: the store '%s' holds no complete dump — run 'sudo oemkvm dump' first (%s)",
+                                        dir, sub.message);
+        if (r == -ELOOP || r == -EINVAL)
+                return oemkvm_error_set(p->err, r, "license: %s — the dump must hold plain files, not links or devices: %s",
+                                        sub.message, store ? "run 'sudo oemkvm dump'"
+                                                           : "point source= at a directory written by 'oemkvm dump'");
+        if (r < 0)
+                return oemkvm_error_set(p->err, r, "license: %s", sub.message[0] ? sub.message : strerror(-r));
+        return 0;
 }
 
 /* An existing dump directory must be one (symlinks followed: QEMU only
@@ -494,6 +505,7 @@ int patch_license(struct patch *p, const xmlNode *feature)
 
         if (feature) {
                 const char *source = xml_attr(feature, "source");
+                struct oemkvm_dump dump = {};
 
                 dir = source ? source : oemkvm_ctx_get_store_dir(p->ctx);
                 r = domain_check_path(source ? "<oemkvm:license source=>" : "the store directory", dir, p->err);
@@ -505,18 +517,19 @@ int patch_license(struct patch *p, const xmlNode *feature)
                 r = check_smbios_conflict(p);
                 if (r < 0)
                         return r;
-                for (size_t i = 0; i < ARRAY_SIZE(license_files); i++) {
-                        _cleanup_free_ char *path = path_join(dir, license_files[i].name);
-
-                        if (!path)
-                                return -ENOMEM;
-                        r = check_file(p, &license_files[i], path, !source);
-                        if (r < 0)
-                                return r;
-                        if (r > 0)
-                                paths[i] = TAKE_PTR(path);
+                r = dump_check(p, dir, !source, &dump);
+                if (r < 0)
+                        return r;
+                for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(license_files); i++) {
+                        if (!dump_has(&dump, &license_files[i]))
+                                continue;
+                        paths[i] = path_join(dir, license_files[i].name);
+                        if (!paths[i])
+                                r = -ENOMEM;
                 }
-                r = check_native_tables(p, paths);
+                oemkvm_dump_clear(&dump);
+                if (r >= 0)
+                        r = check_native_tables(p, paths);
                 if (r < 0)
                         return r;
         }
@@ -556,6 +569,8 @@ int patch_license_relocate(struct patch *p)
         const xmlNode *feature = xml_child(p->config, OEMKVM_NS_CONFIG, "license");
         xmlNode *old = state_find(p, "license", NULL, NULL);
         const char *dir = oemkvm_ctx_get_store_dir(p->ctx);
+        struct oemkvm_dump dump = {};
+        bool loaded;
         int r;
 
         /* A source= dump is wherever the user put it: keep its paths. */
@@ -564,30 +579,44 @@ int patch_license_relocate(struct patch *p)
         r = domain_check_path("the store directory", dir, p->err);
         if (r < 0)
                 return r;
+        /* This host's store, validated; a file the definition names must be in it. */
+        loaded = oemkvm_dump_load(dir, &dump, NULL) >= 0;
 
         xml_foreach(arg, old, OEMKVM_NS_STATE, "arg") {
                 const char *file = xml_attr(arg, "file");
                 const char *base = file ? strrchr(file, '/') : NULL;
                 _cleanup_free_ char *path = NULL, *value = NULL;
                 xmlNode *a = entry_kind(arg) != LICENSE_NONE ? entry_pair(p, arg) : NULL;
-                struct stat st;
+                bool have = false;
 
                 if (!a || !base)
                         continue;
+                for (size_t i = 0; loaded && i < ARRAY_SIZE(license_files); i++)
+                        if (!strcmp(base + 1, license_files[i].name))
+                                have = dump_has(&dump, &license_files[i]);
                 path = path_join(dir, base + 1);
-                if (!path || asprintf(&value, "file=%s", path) < 0)
-                        return -ENOMEM;
-                if (lstat(path, &st) < 0 || !S_ISREG(st.st_mode))
-                        return oemkvm_error_set(p->err, -ENOENT,
-                                                "license: this host has no dump file '%s' — run 'sudo oemkvm dump' here first",
-                                                path);
+                if (!path || asprintf(&value, "file=%s", path) < 0) {
+                        r = -ENOMEM;
+                        break;
+                }
+                if (!have) {
+                        r = oemkvm_error_set(p->err, -ENOENT,
+                                             "license: this host has no dump file '%s' — run 'sudo oemkvm dump' here first",
+                                             path);
+                        break;
+                }
                 if (!strcmp(path, file))
                         continue;
                 if (xml_attr_set(xml_next(a, NULL, NULL), "value", value) < 0 ||
-                    xml_attr_set(arg, "file", path) < 0)
-                        return -ENOMEM;
+                    xml_attr_set(arg, "file", path) < 0) {
+                        r = -ENOMEM;
+                        break;
+                }
                 patch_touch(p);
         }
+        oemkvm_dump_clear(&dump);
+        if (r < 0)
+                return r;
         return p->changed ? xml_attr_set(old, "dir", dir) : 0;
 }
 

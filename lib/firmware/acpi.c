@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * ACPI tables the guest needs for OEM activation: MSDM (the Windows 8+
- * product key) and SLIC (the Vista/7 marker).  A table is validated before
- * anything is handed on, because QEMU rewrites length and checksum and would
- * happily pass a corrupt table to the guest as if it were good.
+ * product key) and SLIC (the Vista/7 marker).  A table's structure is
+ * validated before anything is handed on, because QEMU rewrites length and
+ * checksum and would happily pass a corrupt table to the guest as if it were
+ * good.  Its payload is only decoded, never judged: vendors ship tables that
+ * are structurally sound but blank (all 0x00 or 0xFF), and the guest must
+ * see exactly what the host has.
  *
  * Layouts: Microsoft, "Software Licensing Tables (SLIC and MSDM)".
  */
@@ -59,29 +62,67 @@ static void signature_format(const uint8_t *p, char out[17])
         out[n] = '\0';
 }
 
-static int msdm_check(const uint8_t *buf, const char *origin, struct oemkvm_error *err)
+/* Copies a fixed-width, space-padded ACPI field without its padding. */
+static void field_copy(char *dst, const uint8_t *src, size_t n)
 {
-        uint32_t data_len = le32(buf + MSDM_DATA_LENGTH);
-
-        if (data_len != MSDM_KEY_LEN)
-                return oemkvm_error_set(err, -EBADMSG,
-                                        "MSDM: wrong product key length" IN_FMT " (offset %d): data length is %u, expected %d — " CORRUPT,
-                                        IN_ARGS(origin), MSDM_DATA_LENGTH, data_len, MSDM_KEY_LEN);
-
-        /* Five groups of five letters or digits separated by dashes. */
-        for (size_t i = 0; i < MSDM_KEY_LEN; i++) {
-                uint8_t c = buf[MSDM_DATA + i];
-                bool ok = i % 6 == 5 ? c == '-' : ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'));
-
-                if (!ok)
-                        return oemkvm_error_set(err, -EBADMSG,
-                                                "MSDM: malformed product key" IN_FMT " (offset %zu): unexpected byte 0x%02x — " CORRUPT,
-                                                IN_ARGS(origin), MSDM_DATA + i, c);
-        }
-        return 0;
+        while (n > 0 && (src[n - 1] == ' ' || src[n - 1] == '\0'))
+                n--;
+        for (size_t i = 0; i < n; i++)
+                dst[i] = src[i] >= 0x20 && src[i] < 0x7f ? (char)src[i] : '?';
+        dst[n] = '\0';
 }
 
-static int slic_check(const uint8_t *buf, const char *origin, struct oemkvm_error *err)
+/* Are all n bytes at p 0x00, or all 0xFF: a vendor's blank placeholder? */
+static bool blank(const uint8_t *p, size_t n)
+{
+        bool zero = true, ones = true;
+
+        for (size_t i = 0; i < n; i++) {
+                zero = zero && p[i] == 0x00;
+                ones = ones && p[i] == 0xFF;
+        }
+        return zero || ones;
+}
+
+#define NO_KEY_CONSEQUENCE "Windows Setup will ask for a key"
+#define NO_MARKER_CONSEQUENCE "Windows Vista/7 OEM activation will not work"
+
+/* What the MSDM's licensing data holds; the table itself was checked. */
+static void msdm_payload(const uint8_t *buf, struct oemkvm_msdm *m)
+{
+        const uint8_t *key = buf + MSDM_DATA;
+
+        m->payload = OEMKVM_PAYLOAD_MALFORMED;
+        if (blank(key, MSDM_KEY_LEN)) {
+                m->payload = OEMKVM_PAYLOAD_BLANK;
+                snprintf(m->note, sizeof(m->note),
+                         "no product key (blank placeholder from the firmware vendor) — " NO_KEY_CONSEQUENCE);
+                return;
+        }
+        if (m->data_length != MSDM_KEY_LEN) {
+                snprintf(m->note, sizeof(m->note),
+                         "no product key (data length %u at offset %d, expected %d) — " NO_KEY_CONSEQUENCE,
+                         m->data_length, MSDM_DATA_LENGTH, MSDM_KEY_LEN);
+                return;
+        }
+        /* Five groups of five letters or digits separated by dashes. */
+        for (size_t i = 0; i < MSDM_KEY_LEN; i++) {
+                uint8_t c = key[i];
+                bool ok = i % 6 == 5 ? c == '-' : ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'));
+
+                if (!ok) {
+                        snprintf(m->note, sizeof(m->note),
+                                 "no product key (unexpected byte 0x%02x at offset %zu) — " NO_KEY_CONSEQUENCE,
+                                 c, MSDM_DATA + i);
+                        return;
+                }
+        }
+        m->payload = OEMKVM_PAYLOAD_VALID;
+        memcpy(m->product_key, key, MSDM_KEY_LEN);
+}
+
+/* What the SLIC's public key and marker structures hold. */
+static void slic_payload(const uint8_t *buf, size_t len, struct oemkvm_slic *s)
 {
         static const struct {
                 size_t offset;
@@ -94,37 +135,49 @@ static int slic_check(const uint8_t *buf, const char *origin, struct oemkvm_erro
                 { SLIC_MARKER + 4, SLIC_MARKER_LEN, "marker structure length" },
         };
 
+        s->payload = OEMKVM_PAYLOAD_MALFORMED;
+        if (blank(buf + OEMKVM_ACPI_HEADER_SIZE, len - OEMKVM_ACPI_HEADER_SIZE)) {
+                s->payload = OEMKVM_PAYLOAD_BLANK;
+                snprintf(s->note, sizeof(s->note), "blank placeholder (marker absent) — " NO_MARKER_CONSEQUENCE);
+                return;
+        }
         for (size_t i = 0; i < ARRAY_SIZE(fields); i++) {
                 uint32_t v = le32(buf + fields[i].offset);
 
-                if (v != fields[i].expected)
-                        return oemkvm_error_set(err, -EBADMSG,
-                                                "SLIC: wrong %s" IN_FMT " (offset %zu): 0x%x, expected 0x%x — " CORRUPT,
-                                                fields[i].what, IN_ARGS(origin), fields[i].offset, v,
-                                                fields[i].expected);
+                if (v != fields[i].expected) {
+                        snprintf(s->note, sizeof(s->note),
+                                 "no usable marker (%s is 0x%x at offset %zu, expected 0x%x) — " NO_MARKER_CONSEQUENCE,
+                                 fields[i].what, v, fields[i].offset, fields[i].expected);
+                        return;
+                }
         }
-        if (memcmp(buf + SLIC_MARKER_WINDOWS, "WINDOWS ", 8) != 0)
-                return oemkvm_error_set(err, -EBADMSG,
-                                        "SLIC: marker without \"WINDOWS \" flag" IN_FMT " (offset %d) — " CORRUPT,
-                                        IN_ARGS(origin), SLIC_MARKER_WINDOWS);
-        return 0;
+        if (memcmp(buf + SLIC_MARKER_WINDOWS, "WINDOWS ", 8) != 0) {
+                snprintf(s->note, sizeof(s->note),
+                         "no usable marker (no \"WINDOWS \" flag at offset %d) — " NO_MARKER_CONSEQUENCE,
+                         SLIC_MARKER_WINDOWS);
+                return;
+        }
+        s->payload = OEMKVM_PAYLOAD_VALID;
+        /* The marker's IDs, not the header's: those are what Windows compares
+         * with the RSDT/XSDT. */
+        field_copy(s->oem_id, buf + SLIC_MARKER_OEMID, 6);
+        field_copy(s->oem_table_id, buf + SLIC_MARKER_TBLID, 8);
+        s->marker_version = le32(buf + SLIC_MARKER_VER);
 }
 
-/* Minimum sizes and layout checks of the tables whose layout we know. */
+/* The minimum sizes of the tables whose layout we know. */
 static const struct {
         const char *signature;
         size_t min_size;
-        int (*check)(const uint8_t *buf, const char *origin, struct oemkvm_error *err);
 } known_tables[] = {
-        { "MSDM", MSDM_MIN_SIZE, msdm_check },
-        { "SLIC", SLIC_MIN_SIZE, slic_check },
+        { "MSDM", MSDM_MIN_SIZE },
+        { "SLIC", SLIC_MIN_SIZE },
 };
 
 static int acpi_check(const uint8_t *buf, size_t len, const char *signature, const char *origin,
                       struct oemkvm_error *err)
 {
         size_t min_size = OEMKVM_ACPI_HEADER_SIZE;
-        int (*check)(const uint8_t *, const char *, struct oemkvm_error *) = NULL;
         char found[17];
         uint32_t hdr_len;
 
@@ -133,10 +186,8 @@ static int acpi_check(const uint8_t *buf, size_t len, const char *signature, con
                                         signature ? signature : "");
 
         for (size_t i = 0; i < ARRAY_SIZE(known_tables); i++)
-                if (strcmp(known_tables[i].signature, signature) == 0) {
+                if (strcmp(known_tables[i].signature, signature) == 0)
                         min_size = known_tables[i].min_size;
-                        check = known_tables[i].check;
-                }
 
         if (len < OEMKVM_ACPI_HEADER_SIZE)
                 return oemkvm_error_set(err, -EBADMSG,
@@ -170,7 +221,7 @@ static int acpi_check(const uint8_t *buf, size_t len, const char *signature, con
                                         "%s: checksum mismatch" IN_FMT " (offset 9) — " CORRUPT,
                                         signature, IN_ARGS(origin));
 
-        return check ? check(buf, origin, err) : 0;
+        return 0;
 }
 
 int oemkvm_acpi_parse(const uint8_t *buf, size_t len, const char *signature,
@@ -207,6 +258,8 @@ int oemkvm_acpi_read(const struct oemkvm_ctx *ctx, const char *signature,
                 return oemkvm_error_set(err, r, "%s: '%s' does not exist — the firmware has no %s table",
                                         signature, path, signature);
         }
+        if (errno_is_denied(r))
+                return oemkvm_error_set(err, r, "cannot read '%s': permission denied — " FIRMWARE_ROOT_ONLY, path);
         if (r < 0)
                 return r;
 
@@ -222,42 +275,32 @@ int oemkvm_acpi_read(const struct oemkvm_ctx *ctx, const char *signature,
 OEMKVM_EXPORT int oemkvm_msdm_decode(const uint8_t *buf, size_t len, struct oemkvm_msdm *ret,
                                      struct oemkvm_error *err)
 {
+        struct oemkvm_msdm m = {};
         int r;
 
         r = acpi_check(buf, len, "MSDM", NULL, err);
         if (r < 0)
                 return r;
 
-        memset(ret, 0, sizeof(*ret));
-        ret->version = le32(buf + MSDM_VERSION);
-        ret->data_type = le32(buf + MSDM_DATA_TYPE);
-        memcpy(ret->product_key, buf + MSDM_DATA, MSDM_KEY_LEN);
+        m.version = le32(buf + MSDM_VERSION);
+        m.data_type = le32(buf + MSDM_DATA_TYPE);
+        m.data_length = le32(buf + MSDM_DATA_LENGTH);
+        msdm_payload(buf, &m);
+        *ret = m;
         return 0;
-}
-
-/* Copies a fixed-width, space-padded ACPI field without its padding. */
-static void field_copy(char *dst, const uint8_t *src, size_t n)
-{
-        while (n > 0 && (src[n - 1] == ' ' || src[n - 1] == '\0'))
-                n--;
-        for (size_t i = 0; i < n; i++)
-                dst[i] = src[i] >= 0x20 && src[i] < 0x7f ? (char)src[i] : '?';
-        dst[n] = '\0';
 }
 
 OEMKVM_EXPORT int oemkvm_slic_decode(const uint8_t *buf, size_t len, struct oemkvm_slic *ret,
                                      struct oemkvm_error *err)
 {
+        struct oemkvm_slic s = {};
         int r;
 
         r = acpi_check(buf, len, "SLIC", NULL, err);
         if (r < 0)
                 return r;
 
-        /* The marker's IDs, not the header's: those are what Windows compares
-         * with the RSDT/XSDT. */
-        field_copy(ret->oem_id, buf + SLIC_MARKER_OEMID, 6);
-        field_copy(ret->oem_table_id, buf + SLIC_MARKER_TBLID, 8);
-        ret->marker_version = le32(buf + SLIC_MARKER_VER);
+        slic_payload(buf, len, &s);
+        *ret = s;
         return 0;
 }

@@ -11,6 +11,8 @@
 #include <stdint.h>
 
 #define CORRUPT "firmware table is corrupt; refusing to pass it to the guest"
+/* Why reading a firmware table was denied, and what to do. */
+#define FIRMWARE_ROOT_ONLY "firmware tables are readable by root only; run with sudo"
 
 /* ACPI tables and SMBIOS entry points are valid when their bytes sum to 0. */
 static inline bool checksum_ok(const uint8_t *p, size_t n)

@@ -251,6 +251,8 @@ static int dmi_file_read(const struct oemkvm_ctx *ctx, const char *rel, size_t m
                 return oemkvm_error_set(err, r,
                                         "SMBIOS: '%s' does not exist — the kernel exposes no SMBIOS tables (no DMI firmware, or CONFIG_DMI_SYSFS is off)",
                                         path);
+        if (errno_is_denied(r))
+                return oemkvm_error_set(err, r, "cannot read '%s': permission denied — " FIRMWARE_ROOT_ONLY, path);
         if (r < 0)
                 return r;
         *ret_path = TAKE_PTR(path);

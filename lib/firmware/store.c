@@ -1,21 +1,71 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The store: the host's license data as QEMU reads it (one file per ACPI
- * table or SMBIOS structure), and the GVT-g UEFI ROM when the user copies
- * one in.  Collecting validates everything before a single byte is
- * written; writing replaces files atomically and only when their bytes
- * changed, so a good dump survives any failure.
+ * The store: the host's license data as QEMU reads it, one file per ACPI
+ * table or SMBIOS structure, and the GVT-g UEFI ROM when the user copies
+ * one in, in a directory oemkvm creates and marks as its own.  Collecting
+ * validates everything before a byte is written.
+ *
+ * Writing never changes a file in place.  A complete new set is built in a
+ * sibling directory (.<name>.oemkvm-…), synced, and swapped in with one
+ * renameat2(RENAME_EXCHANGE); the old set, now under the sibling's name, is
+ * removed.  The path QEMU opens (<dir>/msdm.bin) never changes and never
+ * goes through a symlink (AppArmor checks the resolved path), and whoever
+ * resolves it finds the old set or the new one, never a mix.  A failure or
+ * a kill at any point leaves one consistent set; the next write removes the
+ * sibling a killed one left behind — only directories that carry oemkvm's
+ * marker and hold nothing but oemkvm's own names.
+ *
+ * Reading opens the directory once and every file through that handle
+ * (openat), without blocking: a FIFO in the store is refused, not waited on.
  */
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "util/util.h"
 
 /* Firmware tables are small; anything larger is not what we think it is. */
 #define STORE_FILE_MAX (1024 * 1024)
+
+/* Written first into every set oemkvm builds: what makes a directory ours. */
+#define STORE_MARKER OEMKVM_STORE_MARKER
+#define STORE_MARKER_TEXT \
+        "This directory is an oemkvm license store, written by 'oemkvm dump'.\n" \
+        "It is replaced as a whole whenever the firmware's tables change: keep nothing else in it.\n"
+/* Siblings being built or taken down: .<name>.oemkvm-<pid>.<n>.<hex> */
+#define SIBLING_TAG ".oemkvm-"
+
+/* How long a write waits for another one on the same store (the hook of a
+ * second domain starting, the watcher) before it gives up. */
+#define LOCK_WAIT_MS 10000
+
+static const struct store_file {
+        const char *name;
+        size_t offset;                  /* in struct oemkvm_dump */
+        const char *acpi_signature;     /* NULL: an SMBIOS structure */
+        uint8_t smbios_type;
+        bool license;                   /* MSDM, SLIC: each optional, one required */
+} store_files[] = {
+        { OEMKVM_STORE_MSDM,    offsetof(struct oemkvm_dump, msdm),    "MSDM", 0, true },
+        { OEMKVM_STORE_SLIC,    offsetof(struct oemkvm_dump, slic),    "SLIC", 0, true },
+        { OEMKVM_STORE_SMBIOS0, offsetof(struct oemkvm_dump, smbios0), NULL,   0, false },
+        { OEMKVM_STORE_SMBIOS1, offsetof(struct oemkvm_dump, smbios1), NULL,   1, false },
+};
+
+static struct oemkvm_blob *dump_blob(struct oemkvm_dump *d, const struct store_file *f)
+{
+        return (struct oemkvm_blob *)((char *)d + f->offset);
+}
+
+static const struct oemkvm_blob *dump_blob_const(const struct oemkvm_dump *d, const struct store_file *f)
+{
+        return (const struct oemkvm_blob *)((const char *)d + f->offset);
+}
 
 static int blob_copy(struct oemkvm_blob *dst, const uint8_t *data, size_t len)
 {
@@ -38,11 +88,16 @@ OEMKVM_EXPORT void oemkvm_dump_clear(struct oemkvm_dump *dump)
 {
         if (!dump)
                 return;
-        blob_clear(&dump->msdm);
-        blob_clear(&dump->slic);
-        blob_clear(&dump->smbios0);
-        blob_clear(&dump->smbios1);
+        for (size_t i = 0; i < ARRAY_SIZE(store_files); i++)
+                blob_clear(dump_blob(dump, &store_files[i]));
 }
+
+static bool dump_complete(const struct oemkvm_dump *d)
+{
+        return (d->msdm.data || d->slic.data) && d->smbios0.data && d->smbios1.data;
+}
+
+/* ---------------------------------------------------------------- collecting */
 
 static int collect_smbios(const struct oemkvm_ctx *ctx, struct oemkvm_dump *d,
                           struct oemkvm_error *err)
@@ -83,93 +138,42 @@ static int collect_smbios(const struct oemkvm_ctx *ctx, struct oemkvm_dump *d,
         return r;
 }
 
+/* Reads an optional license table: 0 with nothing when the firmware has none. */
+static int collect_acpi(const struct oemkvm_ctx *ctx, const char *signature, struct oemkvm_blob *b,
+                        struct oemkvm_error *err)
+{
+        int r = oemkvm_acpi_read(ctx, signature, &b->data, &b->len, err);
+
+        if (r == -ENOENT) {
+                if (err)
+                        *err = (struct oemkvm_error){};
+                return 0;
+        }
+        return r;
+}
+
 OEMKVM_EXPORT int oemkvm_dump_collect(const struct oemkvm_ctx *ctx, struct oemkvm_dump *ret,
                                       struct oemkvm_error *err)
 {
         struct oemkvm_dump d = {};
         int r;
 
-        r = oemkvm_acpi_read(ctx, "MSDM", &d.msdm.data, &d.msdm.len, err);
-        if (r < 0)
-                goto fail;
+        /* Windows 8+ machines have an MSDM, Vista/7 ones a SLIC, some both;
+         * a structurally broken table fails the dump whichever it is. */
+        r = collect_acpi(ctx, "MSDM", &d.msdm, err);
+        if (r >= 0)
+                r = collect_acpi(ctx, "SLIC", &d.slic, err);
+        if (r >= 0 && !d.msdm.data && !d.slic.data) {
+                _cleanup_free_ char *dir = NULL;
 
-        /* A SLIC is optional: most machines sold after 2012 have none. */
-        r = oemkvm_acpi_read(ctx, "SLIC", &d.slic.data, &d.slic.len, err);
-        if (r == -ENOENT) {
-                if (err)
-                        *err = (struct oemkvm_error){};
-        } else if (r < 0)
-                goto fail;
-
-        r = collect_smbios(ctx, &d, err);
-        if (r < 0)
-                goto fail;
-
-        *ret = d;
-        return 0;
-fail:
-        oemkvm_dump_clear(&d);
-        return r;
-}
-
-/* Reads dir/name into blob; -ENOENT is returned without a message. */
-static int load_file(const char *dir, const char *name, struct oemkvm_blob *blob, char **ret_path,
-                     struct oemkvm_error *err)
-{
-        _cleanup_free_ char *path = path_join(dir, name);
-        int r;
-
-        if (!path)
-                return oemkvm_error_set(err, -ENOMEM, "out of memory");
-        r = read_full_file(path, STORE_FILE_MAX, &blob->data, &blob->len, err);
-        if (r == -ENOENT)
-                return r;
-        if (r < 0)
-                return r;
-        *ret_path = TAKE_PTR(path);
-        return 0;
-}
-
-OEMKVM_EXPORT int oemkvm_dump_load(const char *dir, struct oemkvm_dump *ret, struct oemkvm_error *err)
-{
-        static const struct {
-                const char *name;
-                size_t offset;
-                const char *acpi_signature;     /* NULL: an SMBIOS structure */
-                uint8_t smbios_type;
-                bool optional;
-        } files[] = {
-                { OEMKVM_STORE_MSDM,    offsetof(struct oemkvm_dump, msdm),    "MSDM", 0, false },
-                { OEMKVM_STORE_SLIC,    offsetof(struct oemkvm_dump, slic),    "SLIC", 0, true },
-                { OEMKVM_STORE_SMBIOS0, offsetof(struct oemkvm_dump, smbios0), NULL,   0, false },
-                { OEMKVM_STORE_SMBIOS1, offsetof(struct oemkvm_dump, smbios1), NULL,   1, false },
-        };
-        struct oemkvm_dump d = {};
-        int r = 0;
-
-        for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
-                struct oemkvm_blob *blob = (struct oemkvm_blob *)((char *)&d + files[i].offset);
-                _cleanup_free_ char *path = NULL;
-
-                r = load_file(dir, files[i].name, blob, &path, err);
-                if (r == -ENOENT) {
-                        if (files[i].optional) {
-                                r = 0;
-                                continue;
-                        }
-                        r = oemkvm_error_set(err, r, "'%s/%s' is missing — not a complete oemkvm dump; run 'sudo oemkvm dump --output %s' on the machine the license belongs to",
-                                             dir, files[i].name, dir);
-                }
-                if (r < 0)
-                        break;
-
-                if (files[i].acpi_signature)
-                        r = oemkvm_acpi_parse(blob->data, blob->len, files[i].acpi_signature, path, err);
-                else
-                        r = oemkvm_smbios_struct_check(blob->data, blob->len, files[i].smbios_type, path, err);
-                if (r < 0)
-                        break;
+                r = oemkvm_ctx_path(ctx, "/sys/firmware/acpi/tables", &dir);
+                if (r >= 0)
+                        r = oemkvm_error_set(err, -ENOENT,
+                                             "'%s' holds neither an MSDM nor a SLIC table — this machine's firmware carries no OEM Windows license",
+                                             dir);
         }
+        if (r >= 0)
+                r = collect_smbios(ctx, &d, err);
         if (r < 0) {
                 oemkvm_dump_clear(&d);
                 return r;
@@ -178,37 +182,134 @@ OEMKVM_EXPORT int oemkvm_dump_load(const char *dir, struct oemkvm_dump *ret, str
         return 0;
 }
 
+/* ---------------------------------------------------------------- loading */
+
+#define DUMP_HINT "run 'sudo oemkvm dump --output %s' on the machine the license belongs to"
+
+static int load_file(int dfd, const char *dir, const struct store_file *f, struct oemkvm_blob *blob,
+                     struct oemkvm_error *err)
+{
+        _cleanup_free_ char *path = path_join(dir, f->name);
+        int r;
+
+        if (!path)
+                return oemkvm_error_set(err, -ENOMEM, "out of memory");
+        r = read_full_file_at(dfd, f->name, path, STORE_FILE_MAX, &blob->data, &blob->len, err);
+        if (r == -ENOENT)
+                return r;               /* the caller knows whether that is fine */
+        if (errno_is_denied(r))
+                return oemkvm_error_set(err, r,
+                                        "cannot read '%s': permission denied — a dump is readable by root and QEMU's group only; run with sudo",
+                                        path);
+        if (r < 0)
+                return r;
+        if (f->acpi_signature)
+                return oemkvm_acpi_parse(blob->data, blob->len, f->acpi_signature, path, err);
+        return oemkvm_smbios_struct_check(blob->data, blob->len, f->smbios_type, path, err);
+}
+
+/* Every file of the set through one directory handle: the license
+ * tables first (one of the two is required), then the SMBIOS structures. */
+static int load_at(int dfd, const char *dir, struct oemkvm_dump *d, struct oemkvm_error *err)
+{
+        for (int pass = 0; pass < 2; pass++) {
+                for (size_t i = 0; i < ARRAY_SIZE(store_files); i++) {
+                        const struct store_file *f = &store_files[i];
+                        int r;
+
+                        if (f->license != (pass == 0))
+                                continue;
+                        r = load_file(dfd, dir, f, dump_blob(d, f), err);
+                        if (r == -ENOENT && f->license)
+                                continue;
+                        if (r == -ENOENT)
+                                return oemkvm_error_set(err, r, "'%s/%s' is missing — not a complete oemkvm dump; " DUMP_HINT,
+                                                        dir, f->name, dir);
+                        if (r < 0)
+                                return r;
+                }
+                if (pass == 0 && !d->msdm.data && !d->slic.data)
+                        return oemkvm_error_set(err, -ENOENT,
+                                                "'%s' holds neither %s nor %s — not a complete oemkvm dump; " DUMP_HINT,
+                                                dir, OEMKVM_STORE_MSDM, OEMKVM_STORE_SLIC, dir);
+        }
+        return 0;
+}
+
+/* Is the directory behind dfd no longer the one at dir (a write swapped
+ * it out, and is taking it down)? */
+static bool dir_replaced(int dfd, const char *dir)
+{
+        struct stat a, b;
+
+        if (fstat(dfd, &a) < 0)
+                return false;
+        return stat(dir, &b) < 0 || a.st_ino != b.st_ino || a.st_dev != b.st_dev;
+}
+
+OEMKVM_EXPORT int oemkvm_dump_load(const char *dir, struct oemkvm_dump *ret, struct oemkvm_error *err)
+{
+        /*
+         * A write that switches the set while we read takes the old one
+         * down, file by file: what we opened may lose files under us.  The
+         * set at dir is always whole, so a set that was replaced while we
+         * read it is read again.
+         */
+        for (unsigned attempt = 0;; attempt++) {
+                _cleanup_close_ int dfd = -EBADF;
+                struct oemkvm_dump d = {};
+                int r;
+
+                dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NONBLOCK);
+                if (dfd < 0) {
+                        r = -errno;
+                        if (r == -ENOENT)
+                                return oemkvm_error_set(err, r, "'%s' is missing — no oemkvm dump there; " DUMP_HINT, dir, dir);
+                        if (r == -ENOTDIR)
+                                return oemkvm_error_set(err, r, "'%s' is not a directory — a dump is a directory written by 'oemkvm dump'", dir);
+                        if (errno_is_denied(r))
+                                return oemkvm_error_set(err, r,
+                                                        "cannot read '%s': permission denied — a dump is readable by root and QEMU's group only; run with sudo",
+                                                        dir);
+                        return oemkvm_error_set(err, r, "cannot open '%s': %s", dir, strerror(-r));
+                }
+                r = load_at(dfd, dir, &d, err);
+                if (attempt < 5 && dir_replaced(dfd, dir)) {
+                        oemkvm_dump_clear(&d);
+                        if (err)
+                                *err = (struct oemkvm_error){};
+                        continue;
+                }
+                if (r < 0) {
+                        oemkvm_dump_clear(&d);
+                        return r;
+                }
+                *ret = d;
+                return 0;
+        }
+}
+
 /* ---------------------------------------------------------------- writing */
 
 /* A PCI expansion ROM BAR is at most 16 MiB. */
 #define GVT_ROM_MAX (16 * 1024 * 1024)
 
-struct pending {
-        const char *name;
-        const struct oemkvm_blob *blob;
-        char tmp[64];                   /* temp name in dir, "" when none */
-};
+/*
+ * What a set holds, as the writer sees it: the dump's files, then the
+ * GVT-g ROM `oemkvm gvt rom` copies in — not part of a dump, carried from
+ * set to set by a dump, as a dump's files are by a new ROM.
+ */
+#define SET_FILES (ARRAY_SIZE(store_files) + 1)
+#define SET_ROM ARRAY_SIZE(store_files)
 
-/* Does dirfd/name already hold exactly these bytes with the right owner and mode? */
-static bool file_is_current(int dirfd, const char *name, const struct oemkvm_blob *blob, gid_t gid)
+static const char *set_name(size_t i)
 {
-        _cleanup_close_ int fd = -EBADF;
-        _cleanup_free_ uint8_t *buf = NULL;
-        struct stat st;
-        ssize_t n;
+        return i == SET_ROM ? OEMKVM_STORE_GVT_ROM : store_files[i].name;
+}
 
-        fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
-        if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
-                return false;
-        if ((st.st_mode & 07777) != 0640 || (gid != (gid_t)-1 && st.st_gid != gid))
-                return false;
-        if ((size_t)st.st_size != blob->len)
-                return false;
-        buf = malloc(blob->len + 1);
-        if (!buf)
-                return false;
-        n = read(fd, buf, blob->len + 1);
-        return n == (ssize_t)blob->len && memcmp(buf, blob->data, blob->len) == 0;
+static size_t set_max(size_t i)
+{
+        return i == SET_ROM ? GVT_ROM_MAX : STORE_FILE_MAX;
 }
 
 static int write_all(int fd, const uint8_t *p, size_t len)
@@ -227,99 +328,549 @@ static int write_all(int fd, const uint8_t *p, size_t len)
         return 0;
 }
 
-/* Writes a complete, synced temp file next to the target; fills p->tmp. */
-static int write_temp(int dirfd, const char *dir, struct pending *p, gid_t gid,
-                      struct oemkvm_error *err)
+static bool is_store_name(const char *name)
+{
+        for (size_t i = 0; i < SET_FILES; i++)
+                if (!strcmp(name, set_name(i)))
+                        return true;
+        return false;
+}
+
+/* ".msdm.bin.1a2b3c4d": a temp file of the writer before this one, which
+ * replaced the files one by one (and left these behind when killed). */
+static bool is_legacy_temp_name(const char *name)
+{
+        size_t n = strlen(name);
+
+        if (n < 11 || name[0] != '.' || name[n - 9] != '.')
+                return false;
+        for (size_t i = n - 8; i < n; i++)
+                if (!strchr("0123456789abcdef", name[i]))
+                        return false;
+        for (size_t i = 0; i < SET_FILES; i++)
+                if (strlen(set_name(i)) == n - 10 && !strncmp(name + 1, set_name(i), n - 10))
+                        return true;
+        return false;
+}
+
+/*
+ * The entries of the directory dfd, one call of fn each (not . and ..);
+ * stops at the first negative return.
+ */
+static int dir_each(int dfd, int (*fn)(int dfd, const char *name, void *userdata), void *userdata)
+{
+        int fd = fcntl(dfd, F_DUPFD_CLOEXEC, 3);
+        struct dirent *de;
+        DIR *d;
+        int r = 0;
+
+        if (fd < 0)
+                return -errno;
+        d = fdopendir(fd);
+        if (!d) {
+                r = -errno;
+                close(fd);
+                return r;
+        }
+        rewinddir(d);
+        while (r >= 0) {
+                errno = 0;
+                de = readdir(d);
+                if (!de) {
+                        r = errno ? -errno : 0;
+                        break;
+                }
+                if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+                        continue;
+                r = fn(dfd, de->d_name, userdata);
+        }
+        closedir(d);
+        return r;
+}
+
+/* What an existing output directory holds. */
+struct dir_survey {
+        bool marker;
+        bool data;                      /* a store file or a legacy temp file */
+        bool legacy_temp;               /* a temp file of the per-file writer */
+        char foreign[256];              /* the first entry that is none of oemkvm's */
+};
+
+static int survey_one(int dfd, const char *name, void *userdata)
+{
+        struct dir_survey *s = userdata;
+        struct stat st;
+
+        if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                return errno == ENOENT ? 0 : -errno;
+        /* Our names hold files; a directory by one of them is someone's. */
+        if (!S_ISDIR(st.st_mode)) {
+                if (!strcmp(name, STORE_MARKER)) {
+                        s->marker = true;
+                        return 0;
+                }
+                if (is_store_name(name) || is_legacy_temp_name(name)) {
+                        s->data = true;
+                        s->legacy_temp = s->legacy_temp || is_legacy_temp_name(name);
+                        return 0;
+                }
+        }
+        if (!s->foreign[0])
+                snprintf(s->foreign, sizeof(s->foreign), "%s", name);
+        return 0;
+}
+
+static int unlink_ours(int dfd, const char *name, void *userdata)
+{
+        (void)userdata;
+        if (strcmp(name, STORE_MARKER) != 0 && unlinkat(dfd, name, 0) < 0 && errno != ENOENT)
+                return -errno;
+        return 0;
+}
+
+/*
+ * Takes down the set `name` in the directory pfd: its files, then the
+ * marker, then the directory.  Only a directory that holds nothing but
+ * oemkvm's names is touched, and its files only when it carries the
+ * marker (which is written first and removed last), so an interrupted
+ * removal is finished next time and a user's file is never removed.
+ */
+static int set_remove(int pfd, const char *name)
+{
+        _cleanup_close_ int dfd = -EBADF;
+        struct dir_survey s = {};
+        int r;
+
+        dfd = openat(pfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+        if (dfd < 0)
+                return errno == ENOENT ? 0 : -errno;
+        r = dir_each(dfd, survey_one, &s);
+        if (r < 0)
+                return r;
+        if (s.foreign[0] || (s.data && !s.marker))
+                return -ENOTEMPTY;
+        r = dir_each(dfd, unlink_ours, NULL);
+        if (r < 0)
+                return r;
+        if (s.marker && unlinkat(dfd, STORE_MARKER, 0) < 0 && errno != ENOENT)
+                return -errno;
+        if (unlinkat(pfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+                return -errno;
+        return 0;
+}
+
+static bool is_sibling_of(const char *name, const char *base)
+{
+        size_t n = strlen(base);
+
+        return name[0] == '.' && !strncmp(name + 1, base, n) &&
+               !strncmp(name + 1 + n, SIBLING_TAG, strlen(SIBLING_TAG));
+}
+
+static int leftover_remove(int pfd, const char *name, void *userdata)
+{
+        const char *base = userdata;
+
+        /* What cannot be removed is not ours to judge: it stays. */
+        if (is_sibling_of(name, base))
+                (void)set_remove(pfd, name);
+        return 0;
+}
+
+/* A fresh sibling name: unique per process without help from getrandom(),
+ * unpredictable when getrandom() works. */
+static void sibling_name(char *buf, size_t size, const char *base, unsigned n)
+{
+        uint32_t rnd = 0;
+
+        if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) != (ssize_t)sizeof(rnd)) {
+                struct timespec ts = {};
+
+                clock_gettime(CLOCK_MONOTONIC, &ts);
+                rnd = (uint32_t)ts.tv_nsec;
+        }
+        snprintf(buf, size, ".%s%s%ld.%u.%08x", base, SIBLING_TAG, (long)getpid(), n, rnd);
+}
+
+/* Creates a file of the new set, complete and synced, 0640 group gid. */
+static int set_file_write(int tfd, const char *name, const uint8_t *data, size_t len, gid_t gid)
 {
         _cleanup_close_ int fd = -EBADF;
         int r;
 
-        for (unsigned attempt = 0;; attempt++) {
-                uint32_t rnd = attempt;
-
-                /* Unpredictable names: the directory may be shared with QEMU's group. */
-                (void)getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK);
-                rnd ^= attempt;
-
-                snprintf(p->tmp, sizeof(p->tmp), ".%s.%08x", p->name, rnd);
-                fd = openat(dirfd, p->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-                if (fd >= 0)
-                        break;
-                if (errno != EEXIST || attempt > 100) {
-                        r = -errno;
-                        p->tmp[0] = '\0';
-                        return oemkvm_error_set(err, r, "cannot create a temporary file in '%s': %s", dir, strerror(-r));
-                }
-        }
-
-        r = write_all(fd, p->blob->data, p->blob->len);
+        fd = openat(tfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd < 0)
+                return -errno;
+        r = write_all(fd, data, len);
         if (r >= 0 && gid != (gid_t)-1 && fchown(fd, (uid_t)-1, gid) < 0)
                 r = -errno;
         if (r >= 0 && fchmod(fd, 0640) < 0)
                 r = -errno;
         if (r >= 0 && fsync(fd) < 0)
                 r = -errno;
+        if (r >= 0 && close(TAKE_FD(fd)) < 0)
+                r = -errno;
+        return r;
+}
+
+/* Builds the whole new set (blobs[i] for set_name(i); NULL: none) in the
+ * sibling directory tfd. */
+static int set_build(int tfd, const struct oemkvm_blob *const blobs[SET_FILES], gid_t gid)
+{
+        int r;
+
+        /* The marker first: whatever is in here from now on may be removed. */
+        r = set_file_write(tfd, STORE_MARKER, (const uint8_t *)STORE_MARKER_TEXT,
+                           strlen(STORE_MARKER_TEXT), gid);
+        for (size_t i = 0; r >= 0 && i < SET_FILES; i++)
+                if (blobs[i] && blobs[i]->data)
+                        r = set_file_write(tfd, set_name(i), blobs[i]->data, blobs[i]->len, gid);
+        if (r >= 0 && gid != (gid_t)-1 && fchown(tfd, (uid_t)-1, gid) < 0)
+                r = -errno;
+        if (r >= 0 && fchmod(tfd, 0750) < 0)
+                r = -errno;
+        if (r >= 0 && fsync(tfd) < 0)
+                r = -errno;
+        return r;
+}
+
+/* Does dfd/name hold exactly blob (absent when blob is NULL or has no
+ * data), 0640, group gid? */
+static bool file_is_current(int dfd, const char *name, const struct oemkvm_blob *blob, size_t max, gid_t gid)
+{
+        _cleanup_free_ uint8_t *buf = NULL;
+        const bool want = blob && blob->data;
+        struct stat st;
+        size_t len;
+
+        if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                return errno == ENOENT && !want;
+        if (!want || !S_ISREG(st.st_mode) || (st.st_mode & 07777) != 0640 ||
+            (gid != (gid_t)-1 && st.st_gid != gid) || (size_t)st.st_size != blob->len)
+                return false;
+        if (read_full_file_at(dfd, name, name, max, &buf, &len, NULL) < 0)
+                return false;
+        return len == blob->len && memcmp(buf, blob->data, len) == 0;
+}
+
+/* What is where the store goes. */
+enum existing {
+        EXISTING_NONE,
+        EXISTING_EMPTY,                 /* an empty directory: replaced */
+        EXISTING_STORE,                 /* a set oemkvm wrote and marked */
+        EXISTING_LEGACY,                /* a store of the per-file writer: no marker */
+};
+
+static int existing_check(int pfd, const char *base, const char *dir, enum existing *ret,
+                          int *ret_fd, struct oemkvm_error *err)
+{
+        _cleanup_close_ int dfd = -EBADF;
+        struct dir_survey s = {};
+        struct stat st;
+        int r;
+
+        if (fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+                r = -errno;
+                if (r != -ENOENT)
+                        return oemkvm_error_set(err, r, "cannot stat '%s': %s", dir, strerror(-r));
+                *ret = EXISTING_NONE;
+                return 0;
+        }
+        if (S_ISLNK(st.st_mode) || !S_ISDIR(st.st_mode))
+                return oemkvm_error_set(err, S_ISLNK(st.st_mode) ? -ELOOP : -ENOTDIR,
+                                        "refusing to write the store into '%s': it is %s — give a directory that is empty, missing or an oemkvm store",
+                                        dir, file_type_name(st.st_mode));
+        dfd = openat(pfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+        if (dfd < 0) {
+                r = -errno;
+                return oemkvm_error_set(err, r, "cannot open '%s': %s", dir, strerror(-r));
+        }
+        if (fstat(dfd, &st) < 0)
+                return oemkvm_error_set(err, -errno, "cannot stat '%s'", dir);
+        /* Whoever else can write there could swap the files under QEMU. */
+        if (st.st_mode & S_IWOTH)
+                return oemkvm_error_set(err, -EPERM,
+                                        "refusing to write the store into '%s': everyone may write there (mode %04o), so its files could be swapped under QEMU — give a directory that is empty, missing or an oemkvm store",
+                                        dir, (unsigned)(st.st_mode & 07777));
+        if (st.st_uid != 0 && st.st_uid != geteuid())
+                return oemkvm_error_set(err, -EPERM,
+                                        "refusing to write the store into '%s': it belongs to another user (uid %u) — give a directory that is empty, missing or an oemkvm store",
+                                        dir, (unsigned)st.st_uid);
+        r = dir_each(dfd, survey_one, &s);
         if (r < 0)
-                return oemkvm_error_set(err, r, "cannot write '%s/%s': %s", dir, p->name, strerror(-r));
+                return oemkvm_error_set(err, r, "cannot list '%s': %s", dir, strerror(-r));
+        if (s.foreign[0])
+                return oemkvm_error_set(err, -ENOTEMPTY,
+                                        "refusing to write the store into '%s': it holds '%s', which is not part of an oemkvm store — give a directory that is empty, missing or an oemkvm store",
+                                        dir, s.foreign);
+        *ret = s.marker ? EXISTING_STORE : s.data ? EXISTING_LEGACY : EXISTING_EMPTY;
+        *ret_fd = TAKE_FD(dfd);
         return 0;
 }
 
-static int mkdir_parents(const char *dir)
+/* How many files of the set differ between dfd and blobs (all when there is no set). */
+static int files_changed(int dfd, const struct oemkvm_blob *const blobs[SET_FILES], gid_t gid)
+{
+        int n = 0;
+
+        for (size_t i = 0; i < SET_FILES; i++)
+                if (dfd < 0 ? blobs[i] && blobs[i]->data : !file_is_current(dfd, set_name(i), blobs[i], set_max(i), gid))
+                        n++;
+        return n;
+}
+
+/*
+ * The files of the set in dfd (-EBADF: none) that the new set keeps as
+ * they are: read raw into blobs[i] for each i in [from, to), absent ones
+ * left empty.
+ */
+static int set_carry(int dfd, const char *dir, size_t from, size_t to, struct oemkvm_blob *blobs,
+                     struct oemkvm_error *err)
+{
+        for (size_t i = from; dfd >= 0 && i < to; i++) {
+                _cleanup_free_ char *path = path_join(dir, set_name(i));
+                struct oemkvm_error sub = {};
+                int r;
+
+                if (!path)
+                        return oemkvm_error_set(err, -ENOMEM, "out of memory");
+                r = read_full_file_at(dfd, set_name(i), path, set_max(i), &blobs[i].data, &blobs[i].len, &sub);
+                if (r == -ENOENT)
+                        continue;
+                if (r < 0)
+                        return oemkvm_error_set(err, r, "cannot keep a file of the store in the new one: %s", sub.message);
+        }
+        return 0;
+}
+
+/* Only the directory's own mode or group is off: ours, so fixed in place. */
+static int store_dir_fix(int dfd, const char *dir, gid_t gid, struct oemkvm_error *err)
+{
+        struct stat st;
+        int r;
+
+        if (fstat(dfd, &st) < 0)
+                return oemkvm_error_set(err, -errno, "cannot stat '%s'", dir);
+        if (gid != (gid_t)-1 && st.st_gid != gid && fchown(dfd, (uid_t)-1, gid) < 0) {
+                r = -errno;
+                return oemkvm_error_set(err, r, "cannot give '%s' to the QEMU group: %s", dir, strerror(-r));
+        }
+        if ((st.st_mode & 07777) != 0750 && fchmod(dfd, 0750) < 0) {
+                r = -errno;
+                return oemkvm_error_set(err, r, "cannot make '%s' mode 0750: %s", dir, strerror(-r));
+        }
+        return 0;
+}
+
+/*
+ * Creates the missing parents of dir, each 0755 whatever the umask: QEMU
+ * must be able to enter them.  Existing ones are left as they are.
+ */
+static int parents_create(const char *dir, struct oemkvm_error *err)
 {
         _cleanup_free_ char *copy = strdup(dir);
 
         if (!copy)
-                return -ENOMEM;
-        for (char *s = copy + 1; *s; s++) {
-                if (*s != '/')
-                        continue;
+                return oemkvm_error_set(err, -ENOMEM, "out of memory");
+        for (char *s = strchr(copy + 1, '/'); s; s = strchr(s + 1, '/')) {
+                _cleanup_close_ int fd = -EBADF;
+                int r;
+
                 *s = '\0';
-                if (mkdir(copy, 0755) < 0 && errno != EEXIST)
-                        return -errno;
+                if (mkdir(copy, 0755) < 0) {
+                        r = -errno;
+                        *s = '/';
+                        if (r == -EEXIST)
+                                continue;
+                        return oemkvm_error_set(err, r, "cannot create '%.*s': %s", (int)(s - copy), copy, strerror(-r));
+                }
+                fd = open(copy, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (fd < 0 || fchmod(fd, 0755) < 0) {
+                        r = -errno;
+                        return oemkvm_error_set(err, r, "cannot make '%s' mode 0755: %s", copy, strerror(-r));
+                }
                 *s = '/';
         }
         return 0;
 }
 
-/* Opens dir (creating it 0750), refusing a symlink, and fixes its mode and group. */
-static int open_store_dir(const char *dir, gid_t gid, struct oemkvm_error *err)
+/* The one writer per parent directory at a time; bounded, never a hang. */
+static int parent_lock(int pfd, const char *parent, struct oemkvm_error *err)
 {
-        _cleanup_close_ int fd = -EBADF;
-        struct stat st;
+        for (int waited = 0;; waited += 20) {
+                if (flock(pfd, LOCK_EX | LOCK_NB) == 0)
+                        return 0;
+                if (errno != EWOULDBLOCK && errno != EINTR)
+                        return oemkvm_error_set(err, -errno, "cannot lock '%s': %s", parent, strerror(errno));
+                if (waited >= LOCK_WAIT_MS)
+                        return oemkvm_error_set(err, -EBUSY,
+                                                "another oemkvm has been writing a store in '%s' for %d seconds — try again once it is done",
+                                                parent, LOCK_WAIT_MS / 1000);
+                nanosleep(&(struct timespec){ .tv_nsec = 20 * 1000 * 1000 }, NULL);
+        }
+}
+
+/* The new set, built beside the old one and swapped in. */
+static int set_switch(int pfd, const char *base, const char *dir, enum existing existing,
+                      const struct oemkvm_blob *const blobs[SET_FILES], gid_t gid, struct oemkvm_error *err)
+{
+        _cleanup_close_ int tfd = -EBADF;
+        char tmp[NAME_MAX + 1];
         int r;
+
+        for (unsigned n = 0;; n++) {
+                sibling_name(tmp, sizeof(tmp), base, n);
+                if (mkdirat(pfd, tmp, 0700) == 0)
+                        break;
+                r = -errno;
+                if (r != -EEXIST || n >= 100)
+                        return oemkvm_error_set(err, r, "cannot create a directory beside '%s': %s", dir, strerror(-r));
+        }
+        tfd = openat(pfd, tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (tfd < 0) {
+                r = -errno;
+                (void)unlinkat(pfd, tmp, AT_REMOVEDIR);
+                return oemkvm_error_set(err, r, "cannot open the directory made beside '%s': %s", dir, strerror(-r));
+        }
+        r = set_build(tfd, blobs, gid);
+        if (r < 0) {
+                (void)set_remove(pfd, tmp);
+                return oemkvm_error_set(err, r, "cannot write the new store beside '%s': %s", dir, strerror(-r));
+        }
+
+        if (existing == EXISTING_NONE)
+                r = renameat2(pfd, tmp, pfd, base, RENAME_NOREPLACE);
+        else
+                r = renameat2(pfd, tmp, pfd, base, RENAME_EXCHANGE);
+        if (r < 0) {
+                r = -errno;
+                (void)set_remove(pfd, tmp);
+                if (r == -EINVAL)
+                        return oemkvm_error_set(err, r,
+                                                "cannot switch the store in '%s': its file system cannot exchange two directories atomically (renameat2 RENAME_EXCHANGE) — put the store on a local file system",
+                                                dir);
+                return oemkvm_error_set(err, r, "cannot switch the store in '%s': %s", dir, strerror(-r));
+        }
+
+        /* The switch is done; the old set (if any) now lives under tmp. */
+        r = fsync(pfd) < 0 ? -errno : 0;
+        (void)set_remove(pfd, tmp);
+        if (r < 0)
+                return oemkvm_error_set(err, r, "the store in '%s' was switched but cannot be synced to disk: %s",
+                                        dir, strerror(-r));
+        return 0;
+}
+
+/*
+ * Writes a new set as the store dir: the dump's files (NULL: carried over
+ * from the current set) and the ROM (NULL: carried over).  Returns how
+ * many files changed.
+ */
+static int store_write(const char *dir, gid_t gid, const struct oemkvm_dump *dump,
+                       const struct oemkvm_blob *rom, struct oemkvm_error *err)
+{
+        _cleanup_free_ char *copy = NULL;
+        _cleanup_close_ int pfd = -EBADF, sfd = -EBADF;
+        struct oemkvm_blob carried[SET_FILES] = {};
+        const struct oemkvm_blob *blobs[SET_FILES];
+        enum existing existing = EXISTING_NONE;
+        char *base;
+        const char *parent;
+        struct stat st;
+        size_t n;
+        int r, changed;
 
         if (dir[0] != '/')
                 return oemkvm_error_set(err, -EINVAL, "store directory '%s' is not an absolute path", dir);
 
-        r = mkdir_parents(dir);
-        if (r < 0)
-                return oemkvm_error_set(err, r, "cannot create the parents of '%s': %s", dir, strerror(-r));
-        if (mkdir(dir, 0750) < 0 && errno != EEXIST) {
+        copy = strdup(dir);
+        if (!copy)
+                return oemkvm_error_set(err, -ENOMEM, "out of memory");
+        for (n = strlen(copy); n > 1 && copy[n - 1] == '/'; n--)
+                copy[n - 1] = '\0';
+        base = strrchr(copy, '/') + 1;
+        if (!*base || !strcmp(base, ".") || !strcmp(base, ".."))
+                return oemkvm_error_set(err, -EINVAL, "store directory '%s' names no directory of its own", dir);
+
+        parent = base == copy + 1 ? "/" : copy;
+        base[-1] = '\0';
+        pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (pfd < 0 && errno == ENOENT) {
+                base[-1] = '/';
+                r = parents_create(copy, err);
+                if (r < 0)
+                        return r;
+                base[-1] = '\0';
+                pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        }
+        base[-1] = '/';
+        if (pfd < 0) {
                 r = -errno;
-                return oemkvm_error_set(err, r, "cannot create '%s': %s", dir, strerror(-r));
+                return oemkvm_error_set(err, r, "cannot open the directory above '%s': %s", copy, strerror(-r));
+        }
+        if (fstat(pfd, &st) < 0)
+                return oemkvm_error_set(err, -errno, "cannot stat the directory above '%s'", copy);
+        if ((st.st_mode & S_IWOTH) && !(st.st_mode & S_ISVTX))
+                return oemkvm_error_set(err, -EPERM,
+                                        "refusing to write the store into '%s': everyone may rename entries of the directory above it (mode %04o), so the store could be swapped under QEMU",
+                                        copy, (unsigned)(st.st_mode & 07777));
+
+        r = parent_lock(pfd, copy, err);
+        if (r < 0)
+                return r;
+        (void)dir_each(pfd, leftover_remove, (void *)base);
+
+        r = existing_check(pfd, base, copy, &existing, &sfd, err);
+        if (r < 0)
+                return r;
+
+        for (size_t i = 0; i < ARRAY_SIZE(store_files); i++)
+                blobs[i] = dump ? dump_blob_const(dump, &store_files[i]) : &carried[i];
+        blobs[SET_ROM] = rom ? rom : &carried[SET_ROM];
+        r = set_carry(sfd, copy, dump ? SET_ROM : 0, rom ? SET_ROM : SET_FILES, carried, err);
+        if (r < 0)
+                goto out;
+
+        changed = files_changed(sfd, blobs, gid);
+        if (existing == EXISTING_STORE && changed == 0) {
+                struct dir_survey s = {};
+
+                /* Current, unless a file of the per-file writer lies about in it. */
+                if (dir_each(sfd, survey_one, &s) >= 0 && !s.legacy_temp) {
+                        r = store_dir_fix(sfd, copy, gid, err);
+                        goto out;
+                }
         }
 
-        fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-        if (fd < 0) {
-                r = -errno;
-                if (r == -ELOOP || r == -ENOTDIR)
-                        return oemkvm_error_set(err, r, "refusing to write into '%s': it is a symbolic link or not a directory", dir);
-                return oemkvm_error_set(err, r, "cannot open '%s': %s", dir, strerror(-r));
+        if (existing == EXISTING_LEGACY) {
+                /* Adopted: marked before it is swapped out, so what a kill
+                 * leaves of it is recognised and removed next time. */
+                r = set_file_write(sfd, STORE_MARKER, (const uint8_t *)STORE_MARKER_TEXT,
+                                   strlen(STORE_MARKER_TEXT), gid);
+                if (r < 0 && r != -EEXIST) {
+                        r = oemkvm_error_set(err, r, "cannot mark '%s' as an oemkvm store: %s", copy, strerror(-r));
+                        goto out;
+                }
         }
-        if (fstat(fd, &st) < 0)
-                return oemkvm_error_set(err, -errno, "cannot stat '%s'", dir);
-        if (gid != (gid_t)-1 && st.st_gid != gid && fchown(fd, (uid_t)-1, gid) < 0) {
-                r = -errno;
-                return oemkvm_error_set(err, r, "cannot give '%s' to the QEMU group: %s", dir, strerror(-r));
-        }
-        if ((st.st_mode & 07777) != 0750 && fchmod(fd, 0750) < 0) {
-                r = -errno;
-                return oemkvm_error_set(err, r, "cannot make '%s' mode 0750: %s", dir, strerror(-r));
-        }
-        return TAKE_FD(fd);
+        r = set_switch(pfd, base, copy, existing, blobs, gid, err);
+        if (r >= 0)
+                r = changed;
+out:
+        for (size_t i = 0; i < SET_FILES; i++)
+                blob_clear(&carried[i]);
+        return r;
 }
 
-/* The user's ROM: a link is followed (it is only read), the result must be a regular file. */
+OEMKVM_EXPORT int oemkvm_dump_write(const struct oemkvm_dump *dump, const char *dir, gid_t gid,
+                                    struct oemkvm_error *err)
+{
+        if (!dump_complete(dump))
+                return oemkvm_error_set(err, -EINVAL, "refusing to write an incomplete dump to '%s'", dir);
+        return store_write(dir, gid, dump, NULL, err);
+}
+
+/* The user's ROM: a link is followed (it is only read), the result must be
+ * a regular file; never blocks. */
 static int rom_read(const char *path, struct oemkvm_blob *ret, struct oemkvm_error *err)
 {
         _cleanup_close_ int fd = -EBADF;
@@ -362,103 +913,15 @@ static int rom_read(const char *path, struct oemkvm_blob *ret, struct oemkvm_err
 OEMKVM_EXPORT int oemkvm_gvt_rom_install(const struct oemkvm_ctx *ctx, const char *path, gid_t gid,
                                          char ret_sha256[65], struct oemkvm_error *err)
 {
-        const char *dir = oemkvm_ctx_get_store_dir(ctx);
-        struct pending p = { OEMKVM_STORE_GVT_ROM, NULL, "" };
         struct oemkvm_blob rom = {};
-        _cleanup_close_ int dirfd = -EBADF;
         int r;
 
         r = rom_read(path, &rom, err);
         if (r < 0)
                 return r;
         sha256_hex(rom.data, rom.len, ret_sha256);
-        p.blob = &rom;
-        dirfd = open_store_dir(dir, gid, err);
-        r = dirfd;
-        if (r >= 0 && file_is_current(dirfd, p.name, &rom, gid))
-                r = 0;
-        else if (r >= 0) {
-                r = write_temp(dirfd, dir, &p, gid, err);
-                /* renameat replaces a symlink itself, never its target. */
-                if (r >= 0 && (renameat(dirfd, p.tmp, dirfd, p.name) < 0 || fsync(dirfd) < 0)) {
-                        r = -errno;
-                        oemkvm_error_set(err, r, "cannot replace '%s/%s': %s", dir, p.name, strerror(-r));
-                }
-                if (r < 0 && p.tmp[0])
-                        (void)unlinkat(dirfd, p.tmp, 0);
-                if (r >= 0)
-                        r = 1;
-        }
+        /* A new set: the dump's files as they are, this ROM. */
+        r = store_write(oemkvm_ctx_get_store_dir(ctx), gid, NULL, &rom, err);
         blob_clear(&rom);
-        return r;
-}
-
-OEMKVM_EXPORT int oemkvm_dump_write(const struct oemkvm_dump *dump, const char *dir, gid_t gid,
-                                    struct oemkvm_error *err)
-{
-        struct pending files[] = {
-                { OEMKVM_STORE_MSDM,    &dump->msdm,    "" },
-                { OEMKVM_STORE_SLIC,    &dump->slic,    "" },
-                { OEMKVM_STORE_SMBIOS0, &dump->smbios0, "" },
-                { OEMKVM_STORE_SMBIOS1, &dump->smbios1, "" },
-        };
-        _cleanup_close_ int dirfd = -EBADF;
-        bool remove_slic = false;
-        int r = 0, changed = 0;
-
-        if (!dump->msdm.data || !dump->smbios0.data || !dump->smbios1.data)
-                return oemkvm_error_set(err, -EINVAL, "refusing to write an incomplete dump to '%s'", dir);
-
-        dirfd = open_store_dir(dir, gid, err);
-        if (dirfd < 0)
-                return dirfd;
-
-        /* Every temp file complete and synced before the first rename. */
-        for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
-                struct pending *p = &files[i];
-
-                if (!p->blob->data) {
-                        /* Only the SLIC is optional: drop a stale one. */
-                        remove_slic = faccessat(dirfd, p->name, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
-                        continue;
-                }
-                if (file_is_current(dirfd, p->name, p->blob, gid))
-                        continue;
-                r = write_temp(dirfd, dir, p, gid, err);
-                if (r < 0)
-                        goto rollback;
-        }
-
-        for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
-                struct pending *p = &files[i];
-
-                if (!p->tmp[0])
-                        continue;
-                /* renameat replaces a symlink itself, never its target. */
-                if (renameat(dirfd, p->tmp, dirfd, p->name) < 0) {
-                        r = -errno;
-                        oemkvm_error_set(err, r, "cannot replace '%s/%s': %s", dir, p->name, strerror(-r));
-                        goto rollback;
-                }
-                p->tmp[0] = '\0';
-                changed++;
-        }
-        if (remove_slic) {
-                if (unlinkat(dirfd, OEMKVM_STORE_SLIC, 0) < 0 && errno != ENOENT) {
-                        r = -errno;
-                        return oemkvm_error_set(err, r, "cannot remove the stale '%s/%s': %s", dir, OEMKVM_STORE_SLIC, strerror(-r));
-                }
-                changed++;
-        }
-        if (changed > 0 && fsync(dirfd) < 0) {
-                r = -errno;
-                return oemkvm_error_set(err, r, "cannot sync '%s': %s", dir, strerror(-r));
-        }
-        return changed;
-
-rollback:
-        for (size_t i = 0; i < ARRAY_SIZE(files); i++)
-                if (files[i].tmp[0])
-                        (void)unlinkat(dirfd, files[i].tmp, 0);
-        return r;
+        return r < 0 ? r : r > 0;
 }

@@ -25,51 +25,6 @@ static void mask_key(const char *key, char out[static 30])
         out[n < 29 ? n : 29] = '\0';
 }
 
-/* Firmware ships blank tables that pass no structural check: say so
- * instead of "corrupt" (all-0xFF or all-zero key bytes, or the data length
- * 0xFFFFFFFF of an erased flash). */
-static bool msdm_is_placeholder(const uint8_t *buf, size_t len)
-{
-        bool ff = true, zero = true;
-
-        if (len >= 56 && le32(buf + 52) == 0xffffffff)
-                return true;
-        if (len < 56 + 29)
-                return false;
-        for (size_t i = 56; i < 56 + 29; i++) {
-                ff = ff && buf[i] == 0xff;
-                zero = zero && buf[i] == 0;
-        }
-        return ff || zero;
-}
-
-static bool slic_is_placeholder(const uint8_t *buf, size_t len)
-{
-        bool ff = true, zero = true;
-
-        if (len <= OEMKVM_ACPI_HEADER_SIZE)
-                return false;
-        for (size_t i = OEMKVM_ACPI_HEADER_SIZE; i < len; i++) {
-                ff = ff && buf[i] == 0xff;
-                zero = zero && buf[i] == 0;
-        }
-        return ff || zero;
-}
-
-/* The raw table, for telling a placeholder from damage. */
-static bool table_is_placeholder(const struct doctor *d, const char *sig)
-{
-        _cleanup_free_ char *path = NULL;
-        _cleanup_free_ uint8_t *buf = NULL;
-        char rel[64];
-        size_t len;
-
-        snprintf(rel, sizeof(rel), "/sys/firmware/acpi/tables/%s", sig);
-        if (oemkvm_ctx_path(d->ctx, rel, &path) < 0 || read_full_file(path, 1024 * 1024, &buf, &len, NULL) < 0)
-                return false;
-        return !strcmp(sig, "MSDM") ? msdm_is_placeholder(buf, len) : slic_is_placeholder(buf, len);
-}
-
 static void check_msdm(struct doctor *d)
 {
         struct oemkvm_check *c = check_new(d, "license.msdm", GROUP, NULL,
@@ -88,15 +43,16 @@ static void check_msdm(struct doctor *d)
         } else if (r == -EACCES || r == -EPERM) {
                 check_set(d, c, OEMKVM_WARN, "cannot read the firmware's tables: they are readable by root only");
                 check_fix(d, c, SUDO_FIX);
-        } else if (r < 0 && table_is_placeholder(d, "MSDM")) {
-                check_set(d, c, OEMKVM_WARN, "the MSDM table is a blank placeholder, not a product key: Windows cannot activate from it");
-                check_fix(d, c, "none on this host: the vendor put no key in the firmware; activate Windows with a key of your own");
         } else if (r < 0)
                 check_set_message(d, c, OEMKVM_FAIL, err.message,
                                   "update the firmware (BIOS/UEFI) from the vendor: oemkvm passes no damaged table on");
         else if (oemkvm_msdm_decode(buf, len, &msdm, &err) < 0)
                 check_set_message(d, c, OEMKVM_FAIL, err.message, NULL);
-        else {
+        else if (msdm.payload != OEMKVM_PAYLOAD_VALID) {
+                /* A sound table with a blank payload: passed on as it is. */
+                check_set(d, c, OEMKVM_WARN, "MSDM: %s", msdm.note);
+                check_fix(d, c, "none on this host: the vendor put no key in the firmware; activate Windows with a key of your own");
+        } else {
                 mask_key(msdm.product_key, masked);
                 check_set(d, c, OEMKVM_PASS, "product key %s (MSDM version %u, data type %u)",
                           masked, msdm.version, msdm.data_type);
@@ -119,13 +75,13 @@ static void check_slic(struct doctor *d)
         else if (r == -EACCES || r == -EPERM) {
                 check_set(d, c, OEMKVM_WARN, "cannot read the firmware's tables: they are readable by root only");
                 check_fix(d, c, SUDO_FIX);
-        } else if (r < 0 && table_is_placeholder(d, "SLIC"))
-                check_set(d, c, OEMKVM_NA, "the SLIC table is a blank placeholder: only Windows Vista/7 OEM activation would use it");
-        else if (r < 0)
+        } else if (r < 0)
                 check_set_message(d, c, OEMKVM_FAIL, err.message,
                                   "update the firmware (BIOS/UEFI) from the vendor: 'oemkvm dump' refuses a damaged SLIC");
         else if (oemkvm_slic_decode(buf, len, &slic, &err) < 0)
                 check_set_message(d, c, OEMKVM_FAIL, err.message, NULL);
+        else if (slic.payload != OEMKVM_PAYLOAD_VALID)
+                check_set(d, c, OEMKVM_NA, "SLIC: %s (passed on as it is)", slic.note);
         else
                 check_set(d, c, OEMKVM_PASS, "OEM ID '%s', table ID '%s', marker version %u.%u",
                           slic.oem_id, slic.oem_table_id, slic.marker_version >> 16,
@@ -285,8 +241,9 @@ static void check_store_access(struct doctor *d, bool have_store)
                 _cleanup_free_ char *in_root = path_join(d->store, names[i]);
                 struct stat st;
 
-                /* slic.bin is there only when the firmware has a SLIC. */
-                if (!strcmp(names[i], OEMKVM_STORE_SLIC) && in_root && stat(in_root, &st) < 0)
+                /* msdm.bin and slic.bin are there only when the firmware has them. */
+                if ((!strcmp(names[i], OEMKVM_STORE_SLIC) || !strcmp(names[i], OEMKVM_STORE_MSDM)) &&
+                    in_root && stat(in_root, &st) < 0)
                         continue;
                 files[n] = path_join(store, names[i]);
                 if (!in_root || !files[n]) {
@@ -302,7 +259,7 @@ out:
         qemu_cred_clear(&cred);
 }
 
-/* A domain whose license comes from elsewhere (source=): QEMU must read those files too. */
+/* The files a domain's definition makes QEMU read for oemkvm (its license dump, its vGPU ROM). */
 static void check_domain_files(struct doctor *d, const struct oemkvm_needs *nd)
 {
         struct oemkvm_check *c;
@@ -311,13 +268,13 @@ static void check_domain_files(struct doctor *d, const struct oemkvm_needs *nd)
 
         if (!nd->tagged || !nd->license_files || !nd->license_files[0])
                 return;
-        c = check_new(d, "license.domain-files", GROUP, nd->name, "QEMU's access to the license files of domain '%s'",
+        c = check_new(d, "license.domain-files", GROUP, nd->name, "QEMU's access to the files oemkvm gives domain '%s'",
                       nd->name);
         if (qemu_cred_load(d->ctx, &cred, &err) < 0)
                 check_set_message(d, c, OEMKVM_FAIL, err.message, NULL);
         else
                 check_readable(d, c, &cred, nd->license_files,
-                               "restore the dump or change the tag's source=");
+                               "'sudo oemkvm dump' writes the license files, 'sudo oemkvm gvt rom FILE' the vGPU's ROM; or change the tag's source= or rom=");
         qemu_cred_clear(&cred);
 }
 

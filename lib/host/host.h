@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * What the host looks like to QEMU, for the layers above: who QEMU runs as
- * and whether it can read a file (access.c), and whether libvirt holds a
+ * and whether it can read a file (access.c), the store refreshed from the
+ * firmware for QEMU's group (refresh.c), and whether libvirt holds a
  * persistent definition of a domain (transient.c).  Not exported.
  */
 #ifndef OEMKVM_HOST_H
@@ -39,6 +40,13 @@ bool qemu_may(const struct qemu_cred *cred, const struct stat *st, unsigned want
 int qemu_check_readable(const struct qemu_cred *cred, const char *path, const char *remedy,
                         struct oemkvm_error *err);
 
+/*
+ * The parse layer of qemu.conf: `key = "value"` (or 'value') in text,
+ * comments after '#', spaces around '='.  1 and a malloc'd *ret, 0 when
+ * the key is not set (a list value such as [ "a" ] reads as not set).
+ */
+int qemu_conf_lookup(const char *text, size_t len, const char *key, char **ret);
+
 /* qemu.conf's `security_driver =` (a single quoted value), NULL when unset. */
 int qemu_security_driver(const struct oemkvm_ctx *ctx, char **ret, struct oemkvm_error *err);
 
@@ -69,6 +77,10 @@ int apparmor_check_readable(const struct oemkvm_ctx *ctx, const char *path, bool
 
 /* Is path below dir (dir itself excluded)? */
 bool path_in_dir(const char *path, const char *dir);
+
+/* Collects the firmware's tables and writes them as ctx's store, group gid
+ * ((gid_t)-1: unchanged); oemkvm_store_refresh with the group given. */
+int store_refresh(const struct oemkvm_ctx *ctx, gid_t gid, struct oemkvm_error *err);
 
 /*
  * 1 when libvirt holds no persistent definition of domain `name` (it was

@@ -26,7 +26,7 @@
  * comments after '#', spaces around '=', and single or double quotes.
  * Returns 1 and a malloc'd value, 0 when the key is not set.
  */
-static int conf_lookup(const char *text, size_t len, const char *key, char **ret)
+int qemu_conf_lookup(const char *text, size_t len, const char *key, char **ret)
 {
         size_t klen = strlen(key);
         const char *end = text + len;
@@ -81,10 +81,13 @@ static int conf_value(const struct oemkvm_ctx *ctx, const char *key, const char 
         if (r == -ENOENT) {
                 if (err)
                         *err = (struct oemkvm_error){};
-        } else if (r < 0)
+        } else if (errno_is_denied(r))
+                return oemkvm_error_set(err, r, "cannot read '%s': permission denied — libvirt's configuration tells which group QEMU runs as, and only root may read it; run with sudo",
+                                        path);
+        else if (r < 0)
                 return r;
         else {
-                r = conf_lookup((const char *)text, len, key, &value);
+                r = qemu_conf_lookup((const char *)text, len, key, &value);
                 if (r < 0)
                         return oemkvm_error_set(err, r, "out of memory");
         }

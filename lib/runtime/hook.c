@@ -96,14 +96,12 @@ static int step_qemu_identity(struct hook_call *c)
 }
 
 /*
- * Rewrites the host store from firmware.  oemkvm_dump_write rewrites only
- * the files whose bytes changed, so this is cheap on every start.  Before
- * the verdict: the engine checks that the dump files exist.
+ * Rewrites the host store from firmware.  The store is rewritten only when
+ * the firmware's bytes changed, so this is cheap on every start.  Before
+ * the verdict: the engine checks the dump it names.
  */
 static int step_refresh_store(struct hook_call *c)
 {
-        struct oemkvm_dump dump = {};
-
         c->r_store = c->r_cred;
         if (c->r_store < 0) {
                 c->store_err = c->cred_err;
@@ -115,11 +113,7 @@ static int step_refresh_store(struct hook_call *c)
         c->r_store = c->lock_fd;
         if (c->r_store < 0)
                 return 0;
-        c->r_store = oemkvm_dump_collect(c->ctx, &dump, &c->store_err);
-        if (c->r_store >= 0)
-                c->r_store = oemkvm_dump_write(&dump, oemkvm_ctx_get_store_dir(c->ctx), c->cred.gid,
-                                               &c->store_err);
-        oemkvm_dump_clear(&dump);
+        c->r_store = store_refresh(c->ctx, c->cred.gid, &c->store_err);
         return 0;
 }
 
@@ -148,6 +142,11 @@ static int step_verify(struct hook_call *c)
         int r;
 
         r = patch_verify(c->ctx, c->def, &c->flags, &c->files, &c->vgpu, &sub);
+        /* The store is empty because the refresh failed: that is what to fix. */
+        if (r == -ENODATA && c->r_store < 0)
+                return oemkvm_error_set(c->err, c->r_store,
+                                        "domain '%s': cannot make the license store '%s' from this host's firmware, and it holds no earlier dump: %s",
+                                        c->name, oemkvm_ctx_get_store_dir(c->ctx), c->store_err.message);
         if (r < 0)
                 return fail_domain(c, r, &sub);
         if (c->flags & OEMKVM_PATCH_CHANGED)

@@ -8,9 +8,11 @@
 #define OEMKVM_UTIL_H
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <unistd.h>
+#include <sys/types.h>
 
 #include "oemkvm.h"
 
@@ -61,10 +63,26 @@ static inline void closep(int *fd)
                 _tmp_;                       \
         })
 
+/* -EACCES and -EPERM: not allowed.  The caller phrases why and what to do,
+ * for the file it was reading (firmware, the store, qemu.conf, a dump). */
+static inline bool errno_is_denied(int r)
+{
+        return r == -EACCES || r == -EPERM;
+}
+
+/* "a FIFO", "a directory", …: what a file is, for messages. */
+const char *file_type_name(mode_t mode);
+
 /*
  * Reads a whole file (sysfs files report size 0, so read until EOF), refusing
- * more than max bytes.  O_CLOEXEC|O_NOFOLLOW.  On error, err names path.
+ * more than max bytes.  Never blocks and never follows a symlink: opened
+ * O_NONBLOCK|O_NOFOLLOW, then anything but a regular file (a FIFO, a
+ * device) is refused with -EINVAL.  On error, err names path in one line;
+ * -EACCES/-EPERM say only "permission denied" (see errno_is_denied).
+ * read_full_file_at reads name relative to dirfd; path names it in messages.
  */
+int read_full_file_at(int dirfd, const char *name, const char *path, size_t max,
+                      uint8_t **ret_buf, size_t *ret_len, struct oemkvm_error *err);
 int read_full_file(const char *path, size_t max, uint8_t **ret_buf, size_t *ret_len,
                    struct oemkvm_error *err);
 

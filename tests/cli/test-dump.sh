@@ -1,7 +1,9 @@
 #!/bin/sh
-# oemkvm dump on fixture roots: byte-exact files, atomic and symlink-safe
-# writes, modes and group, and every bad fixture refused with one line and
-# the output directory untouched.
+# oemkvm dump on fixture roots: byte-exact files (vendors' blank placeholder
+# tables too, with a note), a set switched as a whole and never through a
+# symlink, modes and group, an output directory that is not a store refused
+# and left alone, parents QEMU can enter whatever the umask, and every bad
+# fixture refused with one line and the output directory untouched.
 set -eu
 . "$OEMKVM_SRCDIR/tests/lib/cli.sh"
 
@@ -27,9 +29,19 @@ good_case() {
         [ "$before" = "$(ls -li --time-style=full-iso "$out")" ] || die "$case: second dump touched files"
 }
 
-for case in thinkpad-smbios3 legacy-smbios2-slic type1-nostrings; do
+for case in thinkpad-smbios3 legacy-smbios2-slic type1-nostrings \
+            slic-placeholder msdm-placeholder msdm-zero-slic slic-only; do
         good_case "$case"
 done
+
+# Placeholders are written as they are, with a note saying what they hold.
+run_ok "$OEMKVM" dump --sysroot "$ROOTS/msdm-placeholder" --output "$T/notes"
+grep -qx "note: MSDM: no product key (blank placeholder from the firmware vendor) — Windows Setup will ask for a key" "$T/stdout" ||
+        die "msdm-placeholder: no note: $(cat "$T/stdout")"
+run_ok "$OEMKVM" dump --sysroot "$ROOTS/slic-placeholder" --output "$T/notes"
+grep -q "^note: SLIC: blank placeholder (marker absent)" "$T/stdout" || die "slic-placeholder: no note: $(cat "$T/stdout")"
+[ ! -e "$T/notes/slic.bin" ] || cmp -s "$T/notes/slic.bin" "$ROOTS/slic-placeholder/expected/slic.bin" ||
+        die "the blank SLIC is not byte-exact"
 
 # A SLIC that disappeared from firmware does not linger in the store.
 out=$T/slic-gone
@@ -54,6 +66,34 @@ expect_one_line "symbolic link"
 run_fail "$OEMKVM" dump --sysroot "$ROOTS/thinkpad-smbios3" --output relative/dir
 expect_one_line "absolute path"
 
+# `--output /tmp` and friends: what is not missing, empty or a store is
+# refused with one line, and its mode, group and files stay as they were.
+refused_untouched() {
+        dir=$1 word=$2
+        before=$(stat -c '%i %a %U %G' "$dir"; ls -A "$dir")
+        run_fail "$OEMKVM" dump --sysroot "$ROOTS/thinkpad-smbios3" --output "$dir"
+        expect_one_line "$word"
+        [ "$before" = "$(stat -c '%i %a %U %G' "$dir"; ls -A "$dir")" ] || die "a refused dump changed '$dir'"
+}
+mkdir "$T/tmpdir" && chmod 1777 "$T/tmpdir"
+refused_untouched "$T/tmpdir" "everyone may write there"
+mkdir "$T/home" && echo mine >"$T/home/thesis.tex"
+refused_untouched "$T/home" "holds 'thesis.tex', which is not part of an oemkvm store"
+mkdir "$T/other" && chown nobody "$T/other"
+refused_untouched "$T/other" "belongs to another user"
+
+# An empty directory becomes the store; missing parents are created so
+# QEMU can enter them, whatever the umask.
+mkdir -m 0700 "$T/empty"
+run_ok "$OEMKVM" dump --sysroot "$ROOTS/thinkpad-smbios3" --output "$T/empty"
+[ "$(stat -c %a "$T/empty")" = 750 ] || die "the store that replaced an empty directory is not 0750"
+(umask 077 && "$OEMKVM" dump --sysroot "$ROOTS/thinkpad-smbios3" --output "$T/p1/p2/store" >/dev/null) ||
+        die "dump into new parents failed"
+for d in "$T/p1" "$T/p1/p2"; do
+        [ "$(stat -c %a "$d")" = 755 ] || die "'$d' was created $(stat -c %a "$d") under umask 077, want 755"
+done
+[ "$(ls -A "$T/p1/p2")" = store ] || die "something was left beside the store: $(ls -A "$T/p1/p2")"
+
 # The group QEMU runs under comes from the sysroot's qemu.conf.
 if [ "$(id -u)" = 0 ]; then
         root=$T/root-with-conf
@@ -75,7 +115,16 @@ if [ "$(id -u)" = 0 ]; then
         chmod -R a+rX "$T"
         chmod 0400 "$T/root-0400/sys/firmware/acpi/tables/MSDM"
         run_fail setpriv --reuid=nobody --regid=nogroup --clear-groups "$OEMKVM" dump --sysroot "$T/root-0400" --output "$T/nobody"
-        expect_one_line "sudo"
+        expect_one_line "firmware tables are readable by root only; run with sudo"
+
+        # The store is no firmware table: a denied read says what it is.
+        run_ok "$OEMKVM" dump --sysroot "$ROOTS/thinkpad-smbios3" --output "$T/private"
+        for cmd in "show --input $T/private" "patch --store $T/private $OEMKVM_SRCDIR/tests/patch/win10-seabios/in.xml"; do
+                # shellcheck disable=SC2086
+                run_fail setpriv --reuid=nobody --regid=nogroup --clear-groups "$OEMKVM" $cmd
+                expect_one_line "cannot read '$T/private': permission denied — a dump is readable by root and QEMU's group only; run with sudo"
+                if grep -q firmware "$T/stderr"; then die "'$cmd' blames the firmware: $(cat "$T/stderr")"; fi
+        done
 else
         die "this test needs root (for the QEMU group and the permission checks)"
 fi
@@ -93,7 +142,7 @@ while read -r case words; do
         run_fail "$OEMKVM" dump --sysroot "$ROOTS/$case" --output "$T/empty-$case"
         [ ! -e "$T/empty-$case" ] || die "$case: output directory was created"
 done <<'CASES'
-no-msdm                 MSDM product
+no-msdm                 neither MSDM SLIC license
 msdm-bad-checksum       MSDM checksum offset
 msdm-truncated          MSDM length
 msdm-wrong-signature    MSDM signature

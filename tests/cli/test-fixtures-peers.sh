@@ -1,6 +1,7 @@
 #!/bin/sh
 # The fixture tables are well-formed by the judgement of tools nobody here
-# wrote: iasl -d disassembles every good MSDM/SLIC without complaint, and
+# wrote: iasl -d disassembles every good MSDM/SLIC without complaint (the
+# vendors' blank placeholders too: they are sound tables), and
 # dmidecode --from-dump (the --dump-bin layout in expected/dmidecode.bin)
 # decodes the type 0/1 values tests/fixtures/README.md lists.
 set -eu
@@ -9,7 +10,8 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail=0
 
-for case in thinkpad-smbios3 legacy-smbios2-slic type1-nostrings; do
+for case in thinkpad-smbios3 legacy-smbios2-slic type1-nostrings \
+            slic-placeholder msdm-placeholder msdm-zero-slic slic-only; do
         for t in MSDM SLIC; do
                 f=$roots/$case/sys/firmware/acpi/tables/$t
                 [ -f "$f" ] || continue
@@ -45,5 +47,13 @@ expect legacy-smbios2-slic "Vendor: Dell Inc." "Version: A28" "Release Date: 10/
 expect type1-nostrings "Vendor: American Megatrends Inc." "Version: P1.40" "Release Date: 05/19/2011" \
         "Manufacturer: Not Specified" "Product Name: Not Specified" "Serial Number: Not Specified" \
         "UUID: 03000200-0400-0500-0006-000700080009"
+expect slic-placeholder "Vendor: LENOVO" "Version: 4WCN41WW" "Manufacturer: LENOVO" "Product Name: 80SM" \
+        "Version: Lenovo ideapad 310-15ISK" "UUID: 87654321-cba9-0fed-1032-547698badcfe" "Family: IDEAPAD"
+expect msdm-placeholder "Vendor: American Megatrends Inc." "Version: F5" \
+        "Manufacturer: Gigabyte Technology Co., Ltd." "Product Name: B450 AORUS ELITE"
+expect msdm-zero-slic "Vendor: INSYDE Corp." "Version: 1.60" "Manufacturer: TOSHIBA" \
+        "Product Name: Satellite L755" "UUID: 9a308c11-5e7f-e011-9f3e-00266c10b07a"
+expect slic-only "Vendor: Hewlett-Packard" "Version: 68CCU Ver. F.60" "Manufacturer: Hewlett-Packard" \
+        "Product Name: HP EliteBook 8440p" "UUID: 3b8c3a60-3e51-11df-a92b-101f746cf23c"
 
 exit $fail

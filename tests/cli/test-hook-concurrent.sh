@@ -64,7 +64,7 @@ while [ "$i" -lt "$PAIRS" ]; do
         set=$(store_set)
         [ "$set" != mixed ] || die "pair $i: the store holds a mix of two machines' files: $(ls -l "$T/store")"
         case " $seen " in *" $set "*) ;; *) seen="$seen $set" ;; esac
-        leftover=$(find "$T/store" -name '.*' -type f)
+        leftover=$(find "$T/store" -name '.*' ! -name .oemkvm-store -type f; find "$T" -maxdepth 1 -name '.store.oemkvm-*')
         [ -z "$leftover" ] || die "pair $i: temp files left in the store: $leftover"
         i=$((i + 1))
 done

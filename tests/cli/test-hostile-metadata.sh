@@ -1,15 +1,17 @@
 #!/bin/sh
 # Hostile metadata, table-driven: every attribute of the tag the engine
-# reads, and every record value a revert writes back, with the values
-# someone allowed to define domains could write —
-# relative paths, '..', the kernel's trees, device nodes, FIFOs, symlinks,
-# QEMU option injection, quotes and '<', control characters, NUL, invalid
+# reads (license, topology, virtio, and GVT-g's parent, type, uuid, rom,
+# display and opregion), and every record value a revert writes back, with
+# the values someone allowed to define domains could write — relative
+# paths, '..', the kernel's trees, device nodes, FIFOs, symlinks, QEMU
+# option injection, quotes and '<', control characters, NUL, invalid
 # UTF-8, 4 kB, the wrong words.  `oemkvm patch` and the hook (prepare and
 # migrate, as libvirt runs it) each refuse the domain with one line naming
 # the attribute, print nothing on stdout, and write nothing anywhere: the
-# sandbox the values point into and the store are the same afterwards.
-# Symlinks are followed only for what QEMU merely reads (the drivers ISO,
-# a source= directory), and what they resolve to is checked.
+# sandbox the values point into, the store and the host's sysfs (a GVT-g
+# mdev tree whose create files would show a write) are the same afterwards.
+# Symlinks are followed only for what QEMU merely reads (the drivers ISO, a
+# source= directory, a GVT-g ROM), and what they resolve to is checked.
 set -eu
 LC_ALL=C
 export LC_ALL
@@ -40,7 +42,9 @@ ln -s "$H/fifo" "$H/link-fifo"
 ROOT=$T/root
 mkdir -p "$ROOT/etc/libvirt/qemu"
 : >"$ROOT/etc/libvirt/qemu/win11.xml"
-ln -s "$ROOTS/thinkpad-smbios3/sys" "$ROOT/sys"
+mkdir -p "$ROOT/sys"
+ln -s "$ROOTS/thinkpad-smbios3/sys/firmware" "$ROOT/sys/firmware"
+cp -a "$OEMKVM_SRCDIR/tests/fixtures/mdev/gvt-kabylake/sys/." "$ROOT/sys/"
 export OEMKVM_SYSROOT="$ROOT" OEMKVM_STORE_DIR="$T/store"
 "$OEMKVM" dump --sysroot "$ROOTS/thinkpad-smbios3" --output "$T/store" >/dev/null || die "oemkvm dump failed"
 
@@ -62,7 +66,7 @@ license source|@H@/null|source=>: '@H@/null' is not a directory
 license source|@H@/fifo|source=>: '@H@/fifo' is not a directory
 license source|@H@/iso|source=>: '@H@/iso' is not a directory
 license source|@H@/link-fifo|is not a directory
-license source|@H@/linkfiles|is not a regular file — the dump must hold plain files, not links or devices: point source=
+license source|@H@/linkfiles|it is a symbolic link — the dump must hold plain files, not links or devices: point source=
 license source|@H@/link-dump|OK
 license source|@H@/a,sig=SLIC|source=>: '@H@/a,sig=SLIC' contains a comma
 license source|@H@/a=b|source=>: '@H@/a=b' contains '='
@@ -124,6 +128,55 @@ virtio drivers|@LONG@|drivers=>: '/xxxxxxxx
 virtio drivers|@H@/a&#9;.iso|holds a control character (byte 0x09
 virtio drivers|@H@/a&#0;.iso|malformed XML at line
 virtio drivers|@H@/@FF@.iso|malformed XML at line
+gvt parent|..|<oemkvm:gvt parent='..'>: not a PCI address
+gvt parent|mbochs/../../../proc|<oemkvm:gvt parent='mbochs/../../../proc'>: not a PCI address
+gvt parent|0000:00:02.0/..|<oemkvm:gvt parent='0000:00:02.0/..'>
+gvt parent|/sys/class/mdev_bus/0000:00:02.0|<oemkvm:gvt parent='/sys/class/mdev_bus/0000:00:02.0'>
+gvt parent|0000:00:02.0,x=y|<oemkvm:gvt parent='0000:00:02.0,x=y'>
+gvt parent|mbo&quot;chs|<oemkvm:gvt parent='mbo"chs'>
+gvt parent|&lt;mbochs|<oemkvm:gvt parent='<mbochs'>
+gvt parent||<oemkvm:gvt parent=''>
+gvt parent|mbo&#10;chs|<oemkvm:gvt parent='mbo\x0achs'>
+gvt parent|@LONG@|<oemkvm:gvt parent='/xxxxxxxx
+gvt parent|mbochs&#0;|malformed XML at line
+gvt parent|mb@FF@ochs|malformed XML at line
+gvt type|../../remove|<oemkvm:gvt type='../../remove'>: not an mdev type name
+gvt type|i915-GVTg_V5_4/../../../../bus/mdev/devices/x/remove|<oemkvm:gvt type='i915-GVTg_V5_4/../
+gvt type|..|<oemkvm:gvt type='..'>
+gvt type|i915-GVTg_V5_4,x|<oemkvm:gvt type='i915-GVTg_V5_4,x'>
+gvt type|i915&quot;|<oemkvm:gvt type='i915"'>
+gvt type||<oemkvm:gvt type=''>
+gvt type|i915&#10;GVTg|<oemkvm:gvt type='i915\x0aGVTg'>
+gvt type|@LONG@|<oemkvm:gvt type='/xxxxxxxx
+gvt uuid|../../../remove|<oemkvm:gvt uuid='../../../remove'>: not a UUID
+gvt uuid|6d5f9c1e-0a7b-4c3d-8e2f-1a2b3c4d5e6f/../x|<oemkvm:gvt uuid='6d5f9c1e-0a7b-4c3d-8e2f-1a2b3c4d5e6f/../x'>
+gvt uuid|6d5f9c1e-0a7b-4c3d-8e2f-1a2b3c4d5e6|<oemkvm:gvt uuid='6d5f9c1e-0a7b-4c3d-8e2f-1a2b3c4d5e6'>
+gvt uuid|6d5f9c1e0a7b4c3d8e2f1a2b3c4d5e6f|<oemkvm:gvt uuid='6d5f9c1e0a7b4c3d8e2f1a2b3c4d5e6f'>
+gvt uuid|6d5f9c1e-0a7b-4c3d-8e2f-1a2b3c4d5e6g|<oemkvm:gvt uuid='6d5f9c1e-0a7b-4c3d-8e2f-1a2b3c4d5e6g'>
+gvt uuid||<oemkvm:gvt uuid=''>
+gvt uuid|6d5f9c1e-0a7b-4c3d-8e2f-1a2b3c4d5e6f&#10;|<oemkvm:gvt uuid='6d5f9c1e-0a7b-4c3d-8e2f-1a2b3c4d5e6f\x0a'>
+gvt uuid|@LONG@|<oemkvm:gvt uuid='/xxxxxxxx
+gvt rom|vbios_gvt_uefi.rom|rom=>: 'vbios_gvt_uefi.rom' is not an absolute path
+gvt rom|@H@/dump/../iso|has a '..' component
+gvt rom|/proc/self/exe|rom=>: '/proc/self/exe' is in the kernel's /proc
+gvt rom|/sys/devices/pci0000:00/0000:00:02.0/rom|is in the kernel's /sys
+gvt rom|@H@/null|<oemkvm:gvt rom='@H@/null'>: not a regular file
+gvt rom|@H@/fifo|<oemkvm:gvt rom='@H@/fifo'>: not a regular file
+gvt rom|@H@/link-null|<oemkvm:gvt rom='@H@/link-null'>: not a regular file
+gvt rom|@H@/dump|<oemkvm:gvt rom='@H@/dump'>: not a regular file
+gvt rom|@H@/a.rom,bootindex=1|rom=>: '@H@/a.rom,bootindex=1' contains a comma
+gvt rom|@H@/a&quot;.rom|contains '"'
+gvt rom|@H@/a&#10;.rom|holds a control character (byte 0x0a
+gvt rom||rom=>: the path is empty
+gvt rom|@LONG@|rom=>: '/xxxxxxxx
+gvt rom|@H@/a&#0;.rom|malformed XML at line
+gvt display|SPICE-GL|<oemkvm:gvt display='SPICE-GL'>: the display is spice-gl, vnc or none
+gvt display|vnc,gl=on|<oemkvm:gvt display='vnc,gl=on'>
+gvt display||<oemkvm:gvt display=''>
+gvt display|vnc&#10;|<oemkvm:gvt display='vnc\x0a'>
+gvt display|@LONG@|<oemkvm:gvt display='/xxxxxxxx
+gvt opregion|true|<oemkvm:gvt opregion='true'>: opregion is yes or no
+gvt opregion|yes&#10;|<oemkvm:gvt opregion='yes\x0a'>
 TABLE
 }
 
@@ -137,7 +190,14 @@ table | while IFS='|' read -r element value expect; do
         feature=${element% *} attr=${element#* }
         v=$(printf '%s' "$value" | sed -e "s|@H@|$H|g" -e "s|@LONG@|$long|" -e "s|@FF@|$ff|")
         expect=$(printf '%s' "$expect" | sed -e "s|@H@|$H|g")
-        tag="<oemkvm:config xmlns:oemkvm=\"urn:oemkvm:domain:1\"><oemkvm:$feature $attr=\"$v\"/></oemkvm:config>"
+        # gvt needs parent= and type=: the row's attribute replaces one of
+        # a valid pair (the mdev fixture's GVT-g type).
+        others=
+        if [ "$feature" = gvt ]; then
+                [ "$attr" = parent ] || others="$others parent=\"0000:00:02.0\""
+                [ "$attr" = type ] || others="$others type=\"i915-GVTg_V5_4\""
+        fi
+        tag="<oemkvm:config xmlns:oemkvm=\"urn:oemkvm:domain:1\"><oemkvm:$feature$others $attr=\"$v\"/></oemkvm:config>"
         printf '%s' "$tag" >"$T/tag.txt"
         awk -v tagfile="$T/tag.txt" 'BEGIN { getline tag <tagfile }
                 i = index($0, "<metadata>") { $0 = substr($0, 1, i + 9) tag substr($0, i + 10) } { print }' \

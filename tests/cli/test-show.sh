@@ -1,7 +1,10 @@
 #!/bin/sh
 # oemkvm show: the key masked unless --reveal, the same values from firmware
-# and from a dump, JSON that jq accepts — and every SMBIOS value equal to
-# what dmidecode, a decoder nobody here wrote, reads from the same tables.
+# and from a dump, JSON that jq accepts for every fixture (firmware strings
+# with escape sequences, control characters and bytes that are not UTF-8
+# included), plain output that cannot drive a terminal — and every SMBIOS
+# value equal to what dmidecode, a decoder nobody here wrote, reads from the
+# same tables.
 set -eu
 . "$OEMKVM_SRCDIR/tests/lib/cli.sh"
 require_cmd dmidecode dmidecode
@@ -85,6 +88,37 @@ FIELDS
                 [ "$got" = "$want" ] || die "$case: $keyword: show says '$got', dmidecode says '$want'"
         done
 done
+
+# Every fixture's --json is UTF-8 (JSON's encoding; jq would quietly mend
+# what is not) that jq parses.
+for root in "$ROOTS"/*/; do
+        case=$(basename "$root")
+        "$OEMKVM" show --json --sysroot "$root" >"$T/show.json" 2>/dev/null || continue
+        iconv -f UTF-8 -t UTF-8 "$T/show.json" >/dev/null 2>&1 || die "$case: show --json is not UTF-8: $(cat -v "$T/show.json")"
+        jq -e . "$T/show.json" >/dev/null || die "$case: jq rejects show --json: $(cat -v "$T/show.json")"
+done
+
+# Hostile strings: escaped in JSON so the parser gets the firmware's text
+# back (what is not UTF-8 as U+FFFD), replaced in plain output.
+root=$ROOTS/smbios-hostile-strings
+run_ok "$OEMKVM" show --json --sysroot "$root"
+esc=$(printf '\033')
+[ "$(jq -r .system.product "$T/stdout")" = "$(printf '20L8\033]0;pwned\007\033[31mRED\033[0m')" ] ||
+        die "the escape sequence did not survive JSON: $(jq .system.product "$T/stdout")"
+[ "$(jq -r .system.sku "$T/stdout")" = "Grüße €" ] || die "UTF-8 did not survive JSON: $(jq .system.sku "$T/stdout")"
+[ "$(jq -r .system.version "$T/stdout")" = "ThinkPad ��� T480s" ] ||
+        die "bytes that are not UTF-8 are not U+FFFD: $(jq .system.version "$T/stdout")"
+[ "$(jq -r .bios.vendor "$T/stdout")" = 'LENOVO "quoted" back\slash' ] || die "quotes or backslash: $(jq .bios.vendor "$T/stdout")"
+if LC_ALL=C grep -q "$esc" "$T/stdout"; then die "show --json wrote a raw ESC"; fi
+run_ok "$OEMKVM" show --sysroot "$root"
+if LC_ALL=C tr -d '\n' <"$T/stdout" | LC_ALL=C grep -q '[[:cntrl:]]'; then
+        die "plain show wrote control characters: $(cat -v "$T/stdout")"
+fi
+iconv -f UTF-8 -t UTF-8 "$T/stdout" >/dev/null 2>&1 || die "plain show wrote bytes that are not UTF-8"
+grep -q "^  product       20L8?]0;pwned??\[31mRED?\[0m\$" "$T/stdout" || die "the product line: $(grep product "$T/stdout" | cat -v)"
+grep -q "^  SKU           Grüße €\$" "$T/stdout" || die "UTF-8 was not kept: $(grep SKU "$T/stdout")"
+# A C1 control (CSI, U+009B) is UTF-8 but drives terminals too.
+grep -q "^  family        ?2J?????\$" "$T/stdout" || die "the family line: $(grep family "$T/stdout" | cat -v)"
 
 run_fail "$OEMKVM" show --sysroot "$ROOTS/no-msdm"
 expect_one_line "MSDM"

@@ -68,21 +68,26 @@ doctor --sysroot "$HOST" d1
 expect stack.domain d1 WARN "no <oemkvm:config> tag" "sudo oemkvm tag d1"
 
 # Tagged and applied: patched, its license files readable, its missing drivers ISO a FAIL with the fix.
-"$OEMKVM" tag d1 --license --virtio=/srv/isos/virtio-win.iso >/dev/null || die "oemkvm tag d1 failed"
+# `tag` itself refuses an ISO that is not there, so the ISO exists on this
+# (namespaced) root while the fixture host doctor reads lacks it.
+ISO=/var/lib/libvirt/isos/virtio-win.iso
+mkdir -p "${ISO%/*}"
+cp "$HOST/var/lib/libvirt/images/virtio-win.iso" "$ISO"
+"$OEMKVM" tag d1 --license --virtio="$ISO" >/dev/null || die "oemkvm tag d1 failed"
 doctor --sysroot "$HOST" d1
 [ "$rc" = 1 ] || die "a domain whose drivers ISO is missing: exit $rc"
 expect stack.domain d1 PASS "defined as its tag asks"
 expect license.domain-files d1 PASS "msdm.bin"
-expect install.virtio-win d1 FAIL "/srv/isos/virtio-win.iso" "virtio-win.iso"
-mkdir -p "$HOST/srv/isos"
-cp "$HOST/var/lib/libvirt/images/virtio-win.iso" "$HOST/srv/isos/"
+expect install.virtio-win d1 FAIL "$ISO" "virtio-win.iso"
+mkdir -p "$HOST${ISO%/*}"
+cp "$ISO" "$HOST$ISO"
 doctor --sysroot "$HOST" d1
 [ "$rc" = 0 ] || die "d1 with its ISO in place: exit $rc: $(jq -c '.checks[] | select(.verdict == "FAIL")' "$J")"
 expect install.virtio-win d1 PASS "ISO 9660"
 
 # A tag changed behind oemkvm's back (no watcher runs here): the hook would refuse it.
 virsh metadata --config d1 --uri urn:oemkvm:domain:1 --key oemkvm \
-        --set '<config><license/><topology edition="pro"/><virtio drivers="/srv/isos/virtio-win.iso"/></config>' >/dev/null ||
+        --set '<config><license/><topology edition="pro"/><virtio drivers="'"$ISO"'"/></config>' >/dev/null ||
         die "virsh metadata failed"
 doctor --sysroot "$HOST" d1
 [ "$rc" = 1 ] || die "an unpatched d1: exit $rc"

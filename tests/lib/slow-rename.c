@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * LD_PRELOAD shim for race tests: every rename(at) waits
+ * LD_PRELOAD shim for race tests: every rename(at)(2) waits
  * $OEMKVM_TEST_RENAME_DELAY_MS milliseconds first, so two processes that
  * switch a set of files one rename at a time interleave their renames as
  * they would on a loaded host, every time instead of once in a thousand.
@@ -12,6 +12,7 @@
 #include <time.h>
 
 int renameat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath);
+int renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned flags);
 int rename(const char *oldpath, const char *newpath);
 
 static void delay(void)
@@ -33,6 +34,16 @@ int renameat(int olddirfd, const char *oldpath, int newdirfd, const char *newpat
 
         delay();
         return real(olddirfd, oldpath, newdirfd, newpath);
+}
+
+/* What the store's writer switches a whole set with. */
+int renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned flags)
+{
+        int (*real)(int, const char *, int, const char *, unsigned) =
+                (int (*)(int, const char *, int, const char *, unsigned))dlsym(RTLD_NEXT, "renameat2");
+
+        delay();
+        return real(olddirfd, oldpath, newdirfd, newpath, flags);
 }
 
 int rename(const char *oldpath, const char *newpath)

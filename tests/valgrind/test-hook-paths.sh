@@ -2,10 +2,12 @@
 # valgrind (memcheck with leak check, and fd tracking) over every path the
 # hook binary takes, as libvirt runs it: untagged (a bare exec), a tagged
 # start that goes on, one refused as unpatched, one refused as transient,
-# one refused by the AppArmor check, a migrate that relocates the paths
-# and one that cannot, and the phases with nothing to do.  Each run: 0
-# errors, no definite leak, no descriptor left open at exit but those it
-# inherited.  Runs on the plain build (valgrind and ASan exclude each other).
+# one refused by the AppArmor check, a migrate that relocates the paths and
+# one that cannot, the phases with nothing to do, and GVT-g's prepare and
+# release on an mdev fixture root (the user's own device, a new one, a type
+# without room).  Each run: 0 errors, no definite leak, no descriptor left
+# open at exit but those it inherited.  Runs on the plain build (valgrind
+# and ASan exclude each other).
 set -eu
 . "$OEMKVM_SRCDIR/tests/lib/cli.sh"
 require_cmd valgrind valgrind
@@ -74,4 +76,30 @@ for phase in "start begin" "started begin" "stopped end" "release end"; do
         # shellcheck disable=SC2086
         vg "$(echo "$phase" | tr ' ' -)" 0 "$T/patched.xml" win11 $phase -
 done
+
+# GVT-g on a copy of the Kaby Lake mdev fixture (one GVTg_V5_8 device
+# active): prepare with the user's own device and its release, which keeps
+# it; prepare that writes a new UUID to the type's create, and its
+# release; prepare refused for want of room.  The per-parent lock lives
+# under the sysroot's /run.
+GROOT=$T/gvt-root
+mkdir -p "$GROOT/etc/libvirt/qemu" "$GROOT/run"
+cp -a "$OEMKVM_SRCDIR/tests/fixtures/mdev/gvt-kabylake-busy/." "$GROOT/"
+: >"$GROOT/etc/libvirt/qemu/win11.xml"
+export OEMKVM_SYSROOT="$GROOT"
+gvt_domain() {
+        sed "s|<metadata>|<metadata><oemkvm:config xmlns:oemkvm=\"urn:oemkvm:domain:1\"><oemkvm:gvt parent=\"0000:00:02.0\" $2 display=\"none\"/></oemkvm:config>|" "$XML" |
+                "$OEMKVM" patch --store "$T/store" >"$T/$1.xml" 2>"$T/patch.err" || die "oemkvm patch ($1) failed: $(cat "$T/patch.err")"
+}
+gvt_domain gvt-own 'type="i915-GVTg_V5_8" uuid="5c7a3f30-8f7a-4b1e-9d55-2f0e1c3b4a61"'
+gvt_domain gvt-new 'type="i915-GVTg_V5_8"'
+gvt_domain gvt-full 'type="i915-GVTg_V5_4"'
+vg gvt-own-prepare 0 "$T/gvt-own.xml" win11 prepare begin -
+vg gvt-own-release 0 "$T/gvt-own.xml" win11 release end -
+vg gvt-new-prepare 0 "$T/gvt-new.xml" win11 prepare begin -
+grep -q . "$GROOT/sys/devices/pci0000:00/0000:00:02.0/mdev_supported_types/i915-GVTg_V5_8/create" ||
+        die "the GVT-g prepare wrote no UUID to the type's create"
+vg gvt-new-release 0 "$T/gvt-new.xml" win11 release end -
+vg gvt-full-prepare 1 "$T/gvt-full.xml" win11 prepare begin -
+grep -q "no room for a vGPU of type i915-GVTg_V5_4" "$T/stderr" || die "the full type was not refused for want of room: $(cat "$T/stderr")"
 note "$runs hook runs under valgrind: 0 errors, no definite leaks, no descriptor left open"

@@ -435,7 +435,7 @@ static int virt_install_xml(const struct install *in, char **ret)
 static void tmp_store_remove(struct install *in)
 {
         static const char *const files[] = { OEMKVM_STORE_MSDM, OEMKVM_STORE_SLIC, OEMKVM_STORE_SMBIOS0,
-                                             OEMKVM_STORE_SMBIOS1 };
+                                             OEMKVM_STORE_SMBIOS1, OEMKVM_STORE_MARKER };
 
         if (!in->tmp_store)
                 return;
@@ -550,7 +550,8 @@ static int build(struct install *in, const char *vi_xml)
                 return r;
         }
         free(in->xml);
-        in->xml = res.xml;
+        in->xml = TAKE_PTR(res.xml);
+        oemkvm_patch_result_clear(&res);
         return 0;
 }
 

@@ -144,6 +144,9 @@ static void apply_next(int timer, void *opaque)
                 return;         /* undefined meanwhile */
         name = virDomainGetName(dom);
         r = virt_apply(dom, w->ctx, &req, &a, &err);
+        if (r >= 0 && a.collected)
+                watch_log("made the license store %s from this host's firmware (no 'oemkvm dump' had been run)",
+                          oemkvm_ctx_get_store_dir(w->ctx));
         if (r == -EPERM)
                 ;               /* transient: nothing to define */
         else if (r < 0)

@@ -134,11 +134,18 @@ static char *xml_normalize(const char *xml, bool with_record)
         return ret;
 }
 
-/* The definition with the tag set as asked, then patched. */
+/*
+ * The definition with the tag set as asked, then patched.  A tag that
+ * needs the host store when there is none yet (tagged before the first
+ * `oemkvm dump`) makes the store first, from this host's firmware, as the
+ * hook would at the start: when run as root and not a dry run.
+ */
 static int patch_with_tag(const struct oemkvm_ctx *ctx, const struct virt_request *req, const char *xml,
-                          struct oemkvm_patch_result *res, bool *ret_tag_changed, struct oemkvm_error *err)
+                          struct oemkvm_patch_result *res, bool *ret_tag_changed, bool *collected,
+                          struct oemkvm_error *err)
 {
         _cleanup_free_ char *tagged = NULL;
+        const char *x;
         int r = 0;
 
         *ret_tag_changed = false;
@@ -148,7 +155,21 @@ static int patch_with_tag(const struct oemkvm_ctx *ctx, const struct virt_reques
                         return r;
                 *ret_tag_changed = r > 0;
         }
-        return oemkvm_patch(ctx, tagged ? tagged : xml, strlen(tagged ? tagged : xml), res, err);
+        x = tagged ? tagged : xml;
+        r = oemkvm_patch(ctx, x, strlen(x), res, err);
+        if (r == -ENODATA && !*collected && !req->dry_run && geteuid() == 0) {
+                struct oemkvm_error why = {};
+
+                r = oemkvm_store_refresh(ctx, &why);
+                if (r < 0)
+                        return oemkvm_error_set(err, r,
+                                                "the license store '%s' holds no dump and cannot be made from this host's firmware: %s",
+                                                oemkvm_ctx_get_store_dir(ctx), why.message);
+                *collected = true;
+                *err = (struct oemkvm_error){};
+                r = oemkvm_patch(ctx, x, strlen(x), res, err);
+        }
+        return r;
 }
 
 static char *get_xml(virDomainPtr dom, const char *what, struct oemkvm_error *err)
@@ -189,7 +210,7 @@ int virt_apply(virDomainPtr dom, const struct oemkvm_ctx *ctx, const struct virt
         first = get_xml(dom, "read", err);
         if (!first)
                 return -EIO;
-        r = patch_with_tag(ctx, req, first, &a.patch, &a.tag_changed, &sub);
+        r = patch_with_tag(ctx, req, first, &a.patch, &a.tag_changed, &a.collected, &sub);
         if (r < 0)
                 goto fail;
         a.changed = a.tag_changed || (a.patch.flags & OEMKVM_PATCH_CHANGED);
@@ -224,7 +245,7 @@ int virt_apply(virDomainPtr dom, const struct oemkvm_ctx *ctx, const struct virt
                                 goto out;
                         }
                         oemkvm_patch_result_clear(&again);
-                        r = patch_with_tag(ctx, req, now, &again, &tag_changed, &sub);
+                        r = patch_with_tag(ctx, req, now, &again, &tag_changed, &a.collected, &sub);
                         if (r < 0)
                                 goto fail;
                         free(xml);
@@ -375,6 +396,9 @@ int virt_apply_print(virDomainPtr dom, const struct oemkvm_ctx *ctx, const struc
         r = virt_apply(dom, ctx, &with_diff, &a, err);
         if (r < 0)
                 return r;
+        if (a.collected)
+                printf("made the license store %s from this host's firmware (no 'oemkvm dump' had been run)\n",
+                       oemkvm_ctx_get_store_dir(ctx));
         if (!a.changed && !(a.patch.flags & OEMKVM_PATCH_TAGGED)) {
                 outcome = VIRT_UNTAGGED;
                 if (!quiet_untagged)

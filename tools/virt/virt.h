@@ -53,6 +53,7 @@ struct virt_applied {
         bool tag_changed;       /* set_tag changed the tag */
         bool defined;           /* oemkvm defined it (never on a dry run) */
         bool raced;             /* another client defined the change meanwhile */
+        bool collected;         /* the store was missing and was made from firmware */
         char *before;           /* with want_diff: both sides through one serializer */
         char *after;
 };
@@ -65,8 +66,10 @@ void virt_applied_clear(struct virt_applied *a);
  * re-read just before the define); then the new definition is patched in
  * turn, a few times at most, before -EAGAIN with nothing defined.  A
  * transient domain is left alone (-EPERM): defining it would make it
- * persistent behind the user's back.  Errors are one line in err naming
- * the domain.
+ * persistent behind the user's back.  A tag that needs the host store
+ * when there is none yet makes it first (oemkvm_store_refresh), when run
+ * as root and not a dry run.  Errors are one line in err naming the
+ * domain.
  */
 int virt_apply(virDomainPtr dom, const struct oemkvm_ctx *ctx, const struct virt_request *req,
                struct virt_applied *ret, struct oemkvm_error *err);

@@ -3,9 +3,10 @@
  * The patch engine against golden files: tests/patch/<case>/in.xml gives
  * out.xml, or error.txt for a refused definition.  "@STORE@" in them stands
  * for the test's dump directory, made by tests/lib/patch-store (a fixture's
- * dump, a saved SLIC-carrying one in @STORE@/saved, a hand-made recipe
- * setup in @STORE@/recipe, a virtio-win ISO; the dumps hold a stand-in for
- * the GVT-g UEFI ROM, vbios_gvt_uefi.rom).  OEMKVM_REGENERATE=1
+ * dump, a saved SLIC-carrying one in @STORE@/saved, a SLIC-only one in
+ * @STORE@/slic-only, broken ones in @STORE@/zeroed and @STORE@/oversized, a
+ * hand-made recipe setup in @STORE@/recipe, a virtio-win ISO; the dumps hold
+ * a stand-in for the GVT-g UEFI ROM, vbios_gvt_uefi.rom).  OEMKVM_REGENERATE=1
  * rewrites the expected files.  Over every case it also checks the
  * properties: output patched again comes back byte-identical, and removing
  * the tag reverts to what the untagged input patches to.
@@ -14,6 +15,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "oemkvm.h"
@@ -559,6 +561,45 @@ TEST(relocate)
         free(saved);
 }
 
+/* A SLIC alone is a complete dump: patched with it, moved to a host whose
+ * store has it too, refused where the store has no SLIC. */
+TEST(relocate_slic_only)
+{
+        const char *xml = "<domain><name>w7</name><metadata><o:config xmlns:o='urn:oemkvm:domain:1'>"
+                          "<o:license/></o:config></metadata><os><type>hvm</type></os></domain>";
+        struct oemkvm_patch_result res = {}, moved = {};
+        struct oemkvm_error err;
+        struct oemkvm_ctx *ctx;
+        char dir[4200], other[4200], want[4400];
+
+        setup_store();
+        snprintf(dir, sizeof(dir), "%s/slic-only", store);
+        ctx = new_ctx(dir);
+        CHECK_INT(patch_str(ctx, xml, &res, &err), 0);
+        snprintf(want, sizeof(want), "file=%s/slic.bin", dir);
+        CHECK_CONTAINS(res.xml, want);
+        CHECK(!strstr(res.xml, "msdm.bin"));
+        oemkvm_ctx_free(ctx);
+
+        /* The saved dump has a SLIC too (and an MSDM the definition never asked for). */
+        snprintf(other, sizeof(other), "%s/saved", store);
+        ctx = new_ctx(other);
+        CHECK_INT(oemkvm_patch_relocate(ctx, res.xml, res.len, &moved, &err), 0);
+        snprintf(want, sizeof(want), "file=%s/slic.bin", other);
+        CHECK_CONTAINS(moved.xml, want);
+        CHECK(!strstr(moved.xml, "msdm.bin"));
+        oemkvm_patch_result_clear(&moved);
+        oemkvm_ctx_free(ctx);
+
+        /* The main store has no SLIC. */
+        ctx = new_ctx(store);
+        CHECK_INT(oemkvm_patch_relocate(ctx, res.xml, res.len, &moved, &err), -ENOENT);
+        snprintf(want, sizeof(want), "this host has no dump file '%s/slic.bin'", store);
+        CHECK_CONTAINS(err.message, want);
+        oemkvm_ctx_free(ctx);
+        oemkvm_patch_result_clear(&res);
+}
+
 TEST(untagged_bytes_and_doctype)
 {
         static const char odd[] =
@@ -687,7 +728,16 @@ TEST(non_regular_dump_file)
                  "<domain><metadata><o:config xmlns:o='urn:oemkvm:domain:1'><o:license source='%s'/></o:config></metadata></domain>",
                  dir);
         CHECK_INT(patch_str(ctx, xml, &res, &err), -EINVAL);
-        CHECK_CONTAINS(err.message, "is not a regular file");
+        CHECK_CONTAINS(err.message, "it is a directory, not a regular file");
+
+        /* A FIFO: refused at once, not waited on. */
+        CHECK_INT(rmdir(path), 0);
+        CHECK_INT(mkfifo(path, 0644), 0);
+        alarm(10);
+        CHECK_INT(patch_str(ctx, xml, &res, &err), -EINVAL);
+        alarm(0);
+        CHECK_CONTAINS(err.message, "it is a FIFO, not a regular file");
+        CHECK(res.xml == NULL);
         oemkvm_ctx_free(ctx);
 }
 
@@ -721,5 +771,5 @@ TEST(drivers_iso_checked)
         oemkvm_ctx_free(ctx);
 }
 
-TESTS(T(golden), T(flags), T(notes), T(files), T(relocate), T(untagged_bytes_and_doctype), T(refusals),
+TESTS(T(golden), T(flags), T(notes), T(files), T(relocate), T(relocate_slic_only), T(untagged_bytes_and_doctype), T(refusals),
       T(gvt_refusals), T(non_regular_dump_file), T(drivers_iso_checked))

@@ -105,7 +105,22 @@ TEST(parse_header_checks)
         free(good);
 }
 
-TEST(parse_msdm_layout)
+/* A structurally sound MSDM whose payload is not a key: accepted, reported. */
+static void expect_msdm_note(const uint8_t *buf, size_t len, enum oemkvm_payload payload, const char *frag)
+{
+        struct oemkvm_error err = {};
+        struct oemkvm_msdm m;
+
+        CHECK_INT(oemkvm_acpi_parse(buf, len, "MSDM", "/fw/T", &err), 0);
+        CHECK_INT(oemkvm_msdm_decode(buf, len, &m, &err), 0);
+        CHECK_INT(m.payload, payload);
+        CHECK_STR(m.product_key, "");
+        CHECK_CONTAINS(m.note, frag);
+        CHECK_CONTAINS(m.note, "Windows Setup will ask for a key");
+        CHECK(!strchr(m.note, '\n'));
+}
+
+TEST(payload_msdm)
 {
         size_t len;
         uint8_t *good = fixture(ROOTS "thinkpad-smbios3/expected/msdm.bin", &len);
@@ -114,53 +129,119 @@ TEST(parse_msdm_layout)
         memcpy(buf, good, len);
         set_le32(buf + 52, 28);
         fix_checksum(buf, len);
-        expect_refused(buf, len, "MSDM", -EBADMSG, "MSDM: wrong product key length in '/fw/T' (offset 52)", "data length is 28, expected 29");
+        expect_msdm_note(buf, len, OEMKVM_PAYLOAD_MALFORMED, "no product key (data length 28 at offset 52, expected 29)");
 
         memcpy(buf, good, len);
         buf[56 + 5] = 'X';              /* the first dash */
         fix_checksum(buf, len);
-        expect_refused(buf, len, "MSDM", -EBADMSG, "MSDM: malformed product key in '/fw/T' (offset 61)", "0x58");
+        expect_msdm_note(buf, len, OEMKVM_PAYLOAD_MALFORMED, "no product key (unexpected byte 0x58 at offset 61)");
 
         memcpy(buf, good, len);
         buf[84] = 'a';                  /* lower case is not a product key character */
         fix_checksum(buf, len);
-        expect_refused(buf, len, "MSDM", -EBADMSG, "malformed product key", "(offset 84)");
+        expect_msdm_note(buf, len, OEMKVM_PAYLOAD_MALFORMED, "at offset 84");
+
+        /* Blank key bytes, whatever the data length says. */
+        memcpy(buf, good, len);
+        memset(buf + 56, 0xFF, 29);
+        fix_checksum(buf, len);
+        expect_msdm_note(buf, len, OEMKVM_PAYLOAD_BLANK,
+                         "no product key (blank placeholder from the firmware vendor) — Windows Setup will ask for a key");
+        memset(buf + 36, 0x00, len - 36);
+        fix_checksum(buf, len);
+        expect_msdm_note(buf, len, OEMKVM_PAYLOAD_BLANK, "blank placeholder");
         free(good);
 }
 
-TEST(parse_slic_layout)
+TEST(payload_slic)
 {
         static const struct {
                 size_t offset;
                 const char *frag;
         } fields[] = {
-                { 36, "SLIC: wrong public key structure type in '/fw/T' (offset 36)" },
-                { 40, "SLIC: wrong public key structure length in '/fw/T' (offset 40): 0x9d, expected 0x9c" },
-                { 192, "SLIC: wrong marker structure type in '/fw/T' (offset 192): 0x2, expected 0x1" },
-                { 196, "SLIC: wrong marker structure length in '/fw/T' (offset 196): 0xb7, expected 0xb6" },
+                { 36, "no usable marker (public key structure type is 0x1 at offset 36, expected 0x0)" },
+                { 40, "public key structure length is 0x9d at offset 40, expected 0x9c" },
+                { 192, "marker structure type is 0x2 at offset 192, expected 0x1" },
+                { 196, "marker structure length is 0xb7 at offset 196, expected 0xb6" },
         };
         size_t len;
         uint8_t *good = fixture(ROOTS "legacy-smbios2-slic/expected/slic.bin", &len);
         uint8_t buf[512];
+        struct oemkvm_error err = {};
+        struct oemkvm_slic s;
 
         CHECK_INT(len, 374);
         for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
                 memcpy(buf, good, len);
                 buf[fields[i].offset]++;
                 fix_checksum(buf, len);
-                expect_refused(buf, len, "SLIC", -EBADMSG, fields[i].frag, "firmware table is corrupt");
+                CHECK_INT(oemkvm_acpi_parse(buf, len, "SLIC", "/fw/T", &err), 0);
+                CHECK_INT(oemkvm_slic_decode(buf, len, &s, &err), 0);
+                CHECK_INT(s.payload, OEMKVM_PAYLOAD_MALFORMED);
+                CHECK_CONTAINS(s.note, fields[i].frag);
+                CHECK_CONTAINS(s.note, "Windows Vista/7 OEM activation will not work");
+                CHECK_STR(s.oem_id, "");
         }
 
         memcpy(buf, good, len);
         memcpy(buf + 218, "WINDOWZ ", 8);
         fix_checksum(buf, len);
-        expect_refused(buf, len, "SLIC", -EBADMSG, "SLIC: marker without \"WINDOWS \" flag in '/fw/T' (offset 218)", "");
+        CHECK_INT(oemkvm_slic_decode(buf, len, &s, &err), 0);
+        CHECK_CONTAINS(s.note, "no usable marker (no \"WINDOWS \" flag at offset 218)");
 
+        /* The minimum size is structure: still refused. */
         memcpy(buf, good, len);
         set_le32(buf + 4, 373);
         fix_checksum(buf, 373);
         expect_refused(buf, 373, "SLIC", -EBADMSG, "SLIC: table too short in '/fw/T' (offset 373)", "at least 374");
         free(good);
+}
+
+/* Vendors' placeholders, shaped on real machines: passed on, explained. */
+TEST(placeholder_fixtures)
+{
+        static const struct {
+                const char *table;
+                enum oemkvm_payload payload;
+                const char *note;
+        } cases[] = {
+                { ROOTS "slic-placeholder/expected/slic.bin", OEMKVM_PAYLOAD_BLANK, "blank placeholder (marker absent)" },
+                { ROOTS "slic-placeholder/expected/msdm.bin", OEMKVM_PAYLOAD_VALID, "" },
+                { ROOTS "msdm-placeholder/expected/msdm.bin", OEMKVM_PAYLOAD_BLANK,
+                  "no product key (blank placeholder from the firmware vendor) — Windows Setup will ask for a key" },
+                { ROOTS "msdm-zero-slic/expected/msdm.bin", OEMKVM_PAYLOAD_BLANK, "blank placeholder from the firmware vendor" },
+                { ROOTS "msdm-zero-slic/expected/slic.bin", OEMKVM_PAYLOAD_VALID, "" },
+                { ROOTS "slic-only/expected/slic.bin", OEMKVM_PAYLOAD_VALID, "" },
+        };
+
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                struct oemkvm_error err = {};
+                const char *sig = strstr(cases[i].table, "msdm.bin") ? "MSDM" : "SLIC";
+                size_t len;
+                uint8_t *buf = fixture(cases[i].table, &len);
+
+                CHECK_INT(oemkvm_acpi_parse(buf, len, sig, cases[i].table, &err), 0);
+                if (!strcmp(sig, "MSDM")) {
+                        struct oemkvm_msdm m;
+
+                        CHECK_INT(oemkvm_msdm_decode(buf, len, &m, &err), 0);
+                        CHECK_INT(m.payload, cases[i].payload);
+                        CHECK_CONTAINS(m.note, cases[i].note);
+                        if (cases[i].payload == OEMKVM_PAYLOAD_BLANK)
+                                CHECK_STR(m.product_key, "");
+                        else
+                                CHECK_STR(m.product_key, "TESTK-EYNOT-REAL0-OEMKV-M0004");
+                } else {
+                        struct oemkvm_slic s;
+
+                        CHECK_INT(oemkvm_slic_decode(buf, len, &s, &err), 0);
+                        CHECK_INT(s.payload, cases[i].payload);
+                        CHECK_CONTAINS(s.note, cases[i].note);
+                        if (cases[i].payload == OEMKVM_PAYLOAD_VALID)
+                                CHECK_STR(s.note, "");
+                }
+                free(buf);
+        }
 }
 
 TEST(parse_other_signatures)
@@ -211,6 +292,10 @@ TEST(read_good_fixtures)
                 { "legacy-smbios2-slic", "MSDM", ROOTS "legacy-smbios2-slic/expected/msdm.bin" },
                 { "legacy-smbios2-slic", "SLIC", ROOTS "legacy-smbios2-slic/expected/slic.bin" },
                 { "type1-nostrings", "MSDM", ROOTS "type1-nostrings/expected/msdm.bin" },
+                { "slic-placeholder", "SLIC", ROOTS "slic-placeholder/expected/slic.bin" },
+                { "msdm-placeholder", "MSDM", ROOTS "msdm-placeholder/expected/msdm.bin" },
+                { "msdm-zero-slic", "MSDM", ROOTS "msdm-zero-slic/expected/msdm.bin" },
+                { "slic-only", "SLIC", ROOTS "slic-only/expected/slic.bin" },
         };
 
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -323,6 +408,30 @@ TEST(read_refuses_symlink_and_unreadable)
         oemkvm_ctx_free(ctx);
 }
 
+/* A FIFO in place of a table: refused at once, not waited on. */
+TEST(read_fifo_refused)
+{
+        const char *root = check_tmpdir();
+        char dir[2048], path[2100], cmd[2200];
+        struct oemkvm_ctx *ctx = NULL;
+        struct oemkvm_error err = {};
+        uint8_t *buf = NULL;
+        size_t len = 0;
+
+        snprintf(dir, sizeof(dir), "%s/sys/firmware/acpi/tables", root);
+        snprintf(cmd, sizeof(cmd), "mkdir -p '%s'", dir);
+        CHECK_INT(system(cmd), 0);
+        snprintf(path, sizeof(path), "%s/MSDM", dir);
+        CHECK_INT(mkfifo(path, 0400), 0);
+        CHECK_INT(oemkvm_ctx_new(root, &ctx), 0);
+        alarm(10);
+        CHECK_INT(oemkvm_acpi_read(ctx, "MSDM", &buf, &len, &err), -EINVAL);
+        alarm(0);
+        CHECK_CONTAINS(err.message, path);
+        CHECK_CONTAINS(err.message, "it is a FIFO, not a regular file");
+        oemkvm_ctx_free(ctx);
+}
+
 TEST(decode_msdm)
 {
         size_t len;
@@ -332,8 +441,11 @@ TEST(decode_msdm)
 
         CHECK_INT(oemkvm_msdm_decode(buf, len, &m, &err), 0);
         CHECK_STR(m.product_key, "TESTK-EYNOT-REAL0-OEMKV-M0001");
+        CHECK_INT(m.payload, OEMKVM_PAYLOAD_VALID);
+        CHECK_STR(m.note, "");
         CHECK_INT(m.version, 1);
         CHECK_INT(m.data_type, 1);
+        CHECK_INT(m.data_length, 29);
 
         /* A corrupt buffer is refused and the result is left alone. */
         buf[20] ^= 0x20;
@@ -367,6 +479,8 @@ TEST(decode_slic)
         CHECK_STR(s.oem_id, "DELL");
         CHECK_STR(s.oem_table_id, "CBX3");
         CHECK_INT(s.marker_version, 0x00020001);
+        CHECK_INT(s.payload, OEMKVM_PAYLOAD_VALID);
+        CHECK_STR(s.note, "");
 
         buf[0x100] ^= 1;
         memset(&untouched, 0x5a, sizeof(untouched));
@@ -377,6 +491,6 @@ TEST(decode_slic)
         free(buf);
 }
 
-TESTS(T(parse_good_fixtures), T(parse_header_checks), T(parse_msdm_layout), T(parse_slic_layout),
+TESTS(T(parse_good_fixtures), T(parse_header_checks), T(payload_msdm), T(payload_slic), T(placeholder_fixtures),
       T(parse_other_signatures), T(read_good_fixtures), T(read_absent), T(read_bad_fixtures),
-      T(read_refuses_symlink_and_unreadable), T(decode_msdm), T(decode_slic))
+      T(read_refuses_symlink_and_unreadable), T(read_fifo_refused), T(decode_msdm), T(decode_slic))

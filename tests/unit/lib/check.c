@@ -72,9 +72,15 @@ uint8_t *check_read_file(const char *path, size_t *ret_len)
 
 const char *check_tmpdir(void)
 {
-        const char *base = getenv("TMPDIR");
+        return check_tmpdir_on(NULL);
+}
+
+const char *check_tmpdir_on(const char *base)
+{
         char *d;
 
+        if (!base)
+                base = getenv("TMPDIR");
         if (n_tmpdirs == sizeof(tmpdirs) / sizeof(tmpdirs[0]))
                 abort();
         if (asprintf(&d, "%s/oemkvm-test.XXXXXX", base ? base : "/tmp") < 0 || !mkdtemp(d))

@@ -96,6 +96,8 @@ uint8_t *check_read_file(const char *path, size_t *ret_len);
 struct oemkvm_ctx *check_fixture_ctx(const char *name);
 /* A new empty directory under $TMPDIR, removed at exit. */
 const char *check_tmpdir(void);
+/* The same under base (NULL: $TMPDIR). */
+const char *check_tmpdir_on(const char *base);
 /* A copy of the source tree's directory `rel` (links kept), for tests that write; removed at exit. */
 const char *check_copy_tree(const char *rel);
 

@@ -48,7 +48,7 @@ static char *join(const char *a, const char *b)
  * A sysroot: the fixture's firmware (or none) and libvirt's config
  * directory, holding NAME.xml when the domain is persistent.
  */
-static char *make_root(bool firmware, bool persistent)
+static char *make_root_from(const char *fixture, bool persistent)
 {
         char *root = open_tmpdir();
         char *p = join(root, "etc/libvirt/qemu");
@@ -58,10 +58,14 @@ static char *make_root(bool firmware, bool persistent)
                  p, (unsigned)getegid(), p);
         CHECK_INT(system(cmd), 0);
         free(p);
-        if (firmware) {
-                char *sys = join(root, "sys");
+        if (fixture) {
+                char *sys = join(root, "sys"), *from = join(fixture, "sys");
+                char *target = realpath(check_srcpath(from), NULL);
 
-                CHECK_INT(symlink(check_srcpath(FIXTURE "/sys"), sys), 0);
+                CHECK(target != NULL);
+                CHECK_INT(symlink(target, sys), 0);
+                free(target);
+                free(from);
                 free(sys);
         }
         if (persistent) {
@@ -75,6 +79,11 @@ static char *make_root(bool firmware, bool persistent)
                 free(p);
         }
         return root;
+}
+
+static char *make_root(bool firmware, bool persistent)
+{
+        return make_root_from(firmware ? FIXTURE : NULL, persistent);
 }
 
 static struct oemkvm_ctx *make_ctx(const char *root, const char *store)
@@ -119,19 +128,27 @@ static char *patched_xml(const struct oemkvm_ctx *ctx, const char *xml)
         return xml_out;
 }
 
-/* Writes the fixture's dump into dir as `oemkvm dump` does. */
-static void write_dump(const char *dir)
+/* Writes a fixture's dump into dir as `oemkvm dump` does. */
+static void write_dump_of(const char *fixture, const char *dir)
 {
         struct oemkvm_ctx *ctx = NULL;
         struct oemkvm_dump dump = {};
         struct oemkvm_error err = {};
+        char *root = realpath(check_srcpath(fixture), NULL);
 
-        CHECK_INT(oemkvm_ctx_new(check_srcpath(FIXTURE), &ctx), 0);
+        CHECK(root != NULL);
+        CHECK_INT(oemkvm_ctx_new(root, &ctx), 0);
+        free(root);
         CHECK_INT(oemkvm_dump_collect(ctx, &dump, &err), 0);
         /* QEMU's group in make_root's qemu.conf. */
         CHECK(oemkvm_dump_write(&dump, dir, getegid(), &err) >= 0);
         oemkvm_dump_clear(&dump);
         oemkvm_ctx_free(ctx);
+}
+
+static void write_dump(const char *dir)
+{
+        write_dump_of(FIXTURE, dir);
 }
 
 static int run(const struct oemkvm_ctx *ctx, const char *op, const char *subop, const char *xml,
@@ -433,7 +450,167 @@ TEST(record_only_change_starts)
         oemkvm_ctx_free(ctx);
 }
 
+/* Windows 7 era firmware: a SLIC and no MSDM is everything the guest needs. */
+TEST(slic_only_host)
+{
+        char *root = make_root_from("tests/fixtures/roots/slic-only", true), *store = join(root, "store");
+        struct oemkvm_ctx *ctx = make_ctx(root, store);
+        char *xml = tagged_xml(""), *msdm = join(store, "msdm.bin"), *slic = join(store, "slic.bin");
+        char *patched, *out;
+        struct oemkvm_error err;
+
+        /* Unpatched: refused as such, with the store made from the SLIC-only firmware. */
+        CHECK_INT(run(ctx, "prepare", "begin", xml, &out, &err), -ESTALE);
+        CHECK(access(slic, R_OK) == 0);
+        CHECK(access(msdm, F_OK) < 0);
+        patched = patched_xml(ctx, xml);
+        CHECK_CONTAINS(patched, slic);
+        CHECK(!strstr(patched, msdm));
+        CHECK_INT(run(ctx, "prepare", "begin", patched, &out, &err), 0);
+        CHECK_INT(run(ctx, "migrate", "begin", patched, &out, &err), 0);
+        CHECK(out == NULL);
+        free(patched);
+        free(slic);
+        free(msdm);
+        free(xml);
+        free(store);
+        free(root);
+        oemkvm_ctx_free(ctx);
+}
+
+/* The refresh failed and the store is empty: the refusal says why the
+ * refresh failed, not only that a file is missing. */
+TEST(refusal_keeps_the_refresh_cause)
+{
+        char *root = make_root_from("tests/fixtures/roots/no-msdm", true), *store = join(root, "store");
+        char *good = join(root, "good");
+        struct oemkvm_ctx *ctx = make_ctx(root, store), *made = make_ctx(root, good);
+        char *xml = tagged_xml(""), *patched, *out;
+        struct oemkvm_error err;
+
+        /* A definition patched where the store was whole, started here. */
+        write_dump(good);
+        patched = patched_xml(made, xml);
+        {
+                char *moved = NULL;
+                size_t n = strlen(patched);
+
+                /* The same paths, in this host's (empty) store. */
+                moved = malloc(n + strlen(store) + 1);
+                CHECK(moved != NULL);
+                if (moved) {
+                        char *p = strstr(patched, good), *o = moved;
+                        const char *q = patched;
+
+                        while (p) {
+                                memcpy(o, q, (size_t)(p - q));
+                                o += p - q;
+                                memcpy(o, store, strlen(store));
+                                o += strlen(store);
+                                q = p + strlen(good);
+                                p = strstr(q, good);
+                        }
+                        strcpy(o, q);
+                        free(patched);
+                        patched = moved;
+                }
+        }
+        CHECK(run(ctx, "prepare", "begin", patched, &out, &err) < 0);
+        CHECK_CONTAINS(err.message, "domain 'win11': cannot make the license store");
+        CHECK_CONTAINS(err.message, "holds neither an MSDM nor a SLIC table");
+        CHECK(!strchr(err.message, '\n'));
+        free(patched);
+        free(xml);
+        free(good);
+        free(store);
+        free(root);
+        oemkvm_ctx_free(made);
+        oemkvm_ctx_free(ctx);
+}
+
+/* A source= dump is validated like `oemkvm show --input`: a zeroed
+ * msdm.bin, a FIFO — refused, never handed to QEMU or waited on. */
+TEST(source_dump_validated)
+{
+        char *root = make_root(false, true), *store = join(root, "store"), *dump = join(root, "dump");
+        struct oemkvm_ctx *ctx = make_ctx(root, store);
+        char *msdm = join(dump, "msdm.bin"), *attrs, *xml, *patched, *out;
+        struct oemkvm_error err;
+        FILE *f;
+
+        write_dump(dump);
+        if (asprintf(&attrs, " source=\"%s\"", dump) < 0)
+                abort();
+        xml = tagged_xml(attrs);
+        patched = patched_xml(ctx, xml);
+        CHECK_INT(run(ctx, "prepare", "begin", patched, &out, &err), 0);
+
+        CHECK_INT(unlink(msdm), 0);
+        f = fopen(msdm, "we");
+        CHECK(f != NULL);
+        if (f) {
+                for (int i = 0; i < 85; i++)
+                        fputc(0, f);
+                fclose(f);
+        }
+        CHECK_INT(chmod(msdm, 0644), 0);
+        CHECK_INT(run(ctx, "prepare", "begin", patched, &out, &err), -EBADMSG);
+        CHECK_CONTAINS(err.message, "domain 'win11': license: MSDM: wrong signature");
+        CHECK_CONTAINS(err.message, msdm);
+
+        CHECK_INT(unlink(msdm), 0);
+        CHECK_INT(mkfifo(msdm, 0644), 0);
+        alarm(10);
+        CHECK_INT(run(ctx, "prepare", "begin", patched, &out, &err), -EINVAL);
+        CHECK_CONTAINS(err.message, "it is a FIFO");
+        CHECK(run(ctx, "migrate", "begin", patched, &out, &err) == 0);       /* paths of a source= dump stay */
+        alarm(0);
+        free(patched);
+        free(xml);
+        free(attrs);
+        free(msdm);
+        free(dump);
+        free(store);
+        free(root);
+        oemkvm_ctx_free(ctx);
+}
+
+/* A FIFO in the host store: the refresh replaces the set it sits in; with
+ * no firmware to refresh from, the start is refused at once. */
+TEST(store_fifo_never_blocks)
+{
+        char *root = make_root(true, true), *store = join(root, "store");
+        char *bare = make_root(false, true);
+        struct oemkvm_ctx *ctx = make_ctx(root, store), *nofw = make_ctx(bare, store);
+        char *xml = tagged_xml(""), *msdm = join(store, "msdm.bin"), *patched, *out;
+        struct oemkvm_error err;
+        struct stat st;
+
+        write_dump(store);
+        patched = patched_xml(ctx, xml);
+        CHECK_INT(unlink(msdm), 0);
+        CHECK_INT(mkfifo(msdm, 0640), 0);
+        alarm(10);
+        CHECK(run(nofw, "prepare", "begin", patched, &out, &err) < 0);
+        CHECK_CONTAINS(err.message, "it is a FIFO");
+        CHECK(run(nofw, "migrate", "begin", patched, &out, &err) < 0);
+        CHECK_CONTAINS(err.message, "domain 'win11' cannot run on this host");
+        CHECK_INT(run(ctx, "prepare", "begin", patched, &out, &err), 0);
+        alarm(0);
+        CHECK_INT(lstat(msdm, &st), 0);
+        CHECK(S_ISREG(st.st_mode));
+        free(patched);
+        free(msdm);
+        free(xml);
+        free(bare);
+        free(store);
+        free(root);
+        oemkvm_ctx_free(nofw);
+        oemkvm_ctx_free(ctx);
+}
+
 TESTS(T(is_tagged), T(untagged_does_nothing), T(unpatched_refused_store_refreshed),
       T(transient_refused_with_the_way_forward), T(patched_starts_and_store_is_not_rewritten),
       T(host_without_firmware), T(files_must_be_readable_by_qemu), T(relocate_filter),
-      T(namespace_without_a_tag), T(record_only_change_starts))
+      T(namespace_without_a_tag), T(record_only_change_starts), T(slic_only_host),
+      T(refusal_keeps_the_refresh_cause), T(source_dump_validated), T(store_fifo_never_blocks))

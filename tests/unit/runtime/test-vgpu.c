@@ -84,7 +84,11 @@ static char *gvt_xml(const struct oemkvm_ctx *ctx, const char *gvt_attrs, bool p
                 abort();
         }
         free(tagged);
-        return res.xml;
+        /* The XML is the caller's; the summary and notes go. */
+        xml = res.xml;
+        res.xml = NULL;
+        oemkvm_patch_result_clear(&res);
+        return xml;
 }
 
 static int run(const struct oemkvm_ctx *ctx, const char *op, const char *subop, const char *xml,
