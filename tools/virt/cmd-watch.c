@@ -207,12 +207,6 @@ static void disconnect(struct watch *w)
         w->conn = NULL;
 }
 
-/* libvirt takes every event callback as the generic type and calls it with
- * the event's own signature.  VIR_DOMAIN_EVENT_CALLBACK casts directly,
- * which clang >= 19 flags under -Wextra (-Wcast-function-type-mismatch);
- * a cast through void (*)(void), C's "any function", says it is meant. */
-#define EVENT_CALLBACK(cb) ((virConnectDomainEventGenericCallback)(void (*)(void))(cb))
-
 /* Connects, subscribes, and queues every persistent domain (reconcile). */
 static int connect_and_reconcile(struct watch *w, bool report)
 {
