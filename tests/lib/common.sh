@@ -55,6 +55,15 @@ guest_kernel() {
         echo "$k"
 }
 
+# ipxe_rom NAME: a real PCI option ROM from Debian's ipxe-qemu, which keeps
+# them in /usr/lib/ipxe/qemu up to Debian 12 and in /usr/share/qemu after.
+ipxe_rom() {
+        for _d in /usr/lib/ipxe/qemu /usr/share/qemu; do
+                [ ! -r "$_d/$1" ] || { echo "$_d/$1"; return; }
+        done
+        die "no option ROM '$1' in /usr/lib/ipxe/qemu or /usr/share/qemu; install the Debian package ipxe-qemu"
+}
+
 # version_num X.Y.Z: a version as one comparable number (11.2.0 -> 11002000).
 version_num() { echo "$1" | awk -F. '{ printf "%d\n", $1 * 1000000 + $2 * 1000 + $3 }'; }
 
