@@ -250,10 +250,14 @@ void oemkvm_dump_clear(struct oemkvm_dump *dump);
  * removed; what a killed write left beside dir is removed by the next
  * write (only marked directories holding nothing but oemkvm's names).
  * When the bytes are already right nothing is written.  Missing parents
- * are created 0755 whatever the umask; the mode and group of a directory
- * oemkvm did not create are never changed.  Temp names do not depend on
- * getrandom().  Writers of one store wait for each other (at most 10 s).
- * Returns the number of files that changed.
+ * are created 0755 whatever the umask, each renamed into place with that
+ * mode (a kill leaves none QEMU cannot enter; an empty sibling it may
+ * leave is removed by the next creation); the mode and group of a
+ * directory oemkvm did not create are never changed.  Temp names do not
+ * depend on getrandom().  Writers of one store wait for each other (at
+ * most 10 s).  A write the caller may not do fails -EACCES/-EPERM with a
+ * message that names dir and the directory that denied it.  Returns the
+ * number of files that changed.
  */
 int oemkvm_dump_write(const struct oemkvm_dump *dump, const char *dir, gid_t gid,
                       struct oemkvm_error *err);
@@ -321,7 +325,8 @@ struct oemkvm_patch_result {
  * unchanged.  Uses ctx's store directory for `<oemkvm:license/>` without
  * source=; the dump it names (store or source=) is loaded and validated as
  * oemkvm_dump_load does.  -ENODATA when the tag uses the store and the
- * store holds no complete dump (oemkvm_store_refresh makes one).
+ * store holds no complete dump (oemkvm_store_refresh makes one); the
+ * message says the `oemkvm dump` command that writes it.
  * Malformed XML or a conflict is an error with a one-line message saying
  * what to change.
  */

@@ -212,12 +212,22 @@ out:
         return ret;
 }
 
+/* Runs a subcommand with argv[0] = "oemkvm gvt SUB", the name getopt puts
+ * in its own messages. */
+static int gvt_sub(int (*sub)(int, char **), char *name, int argc, char **argv)
+{
+        argv[1] = name;
+        return sub(argc - 1, argv + 1);
+}
+
 int cmd_gvt(int argc, char **argv)
 {
+        static char types[] = "oemkvm gvt types", rom[] = "oemkvm gvt rom";
+
         if (argc >= 2 && !strcmp(argv[1], "types"))
-                return gvt_types(argc - 1, argv + 1);
+                return gvt_sub(gvt_types, types, argc, argv);
         if (argc >= 2 && !strcmp(argv[1], "rom"))
-                return gvt_rom(argc - 1, argv + 1);
+                return gvt_sub(gvt_rom, rom, argc, argv);
         if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
                 gvt_help();
                 return 0;

@@ -184,11 +184,15 @@ static int dump_check(struct patch *p, const char *dir, bool store, struct oemkv
         struct oemkvm_error sub = {};
         int r = oemkvm_dump_load(dir, ret, &sub);
 
-        /* Its own code: apply and the hook make the store or say why not. */
-        if (r == -ENOENT && store)
+        /* Its own code: apply and the hook make the store or say why not.
+         * What is missing matters less than the one command that makes it. */
+        if (r == -ENOENT && store) {
+                const bool other = strcmp(dir, oemkvm_default_store_dir()) != 0;
+
                 return oemkvm_error_set(p->err, -ENODATA,
-                                        "license: the store '%s' holds no complete dump — run 'sudo oemkvm dump' first (%s)",
-                                        dir, sub.message);
+                                        "license: the store '%s' holds no complete dump — run 'sudo oemkvm dump%s%s' first",
+                                        dir, other ? " --output " : "", other ? dir : "");
+        }
         if (r == -ELOOP || r == -EINVAL)
                 return oemkvm_error_set(p->err, r, "license: %s — the dump must hold plain files, not links or devices: %s",
                                         sub.message, store ? "run 'sudo oemkvm dump'"

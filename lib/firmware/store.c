@@ -20,7 +20,9 @@
  */
 #include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/random.h>
@@ -553,6 +555,18 @@ static bool file_is_current(int dfd, const char *name, const struct oemkvm_blob 
         return len == blob->len && memcmp(buf, blob->data, len) == 0;
 }
 
+/*
+ * A write the caller may not do: said for the store it was writing, not
+ * for the sibling or parent the writer happened to touch, nor as the
+ * firmware's fault.  where: the directory that denied it.
+ */
+static int write_denied(struct oemkvm_error *err, int r, const char *dir, const char *where)
+{
+        return oemkvm_error_set(err, r,
+                                "cannot write the store '%s': permission denied on '%s' — run with sudo, or give a directory you may write",
+                                dir, where);
+}
+
 /* What is where the store goes. */
 enum existing {
         EXISTING_NONE,
@@ -583,6 +597,8 @@ static int existing_check(int pfd, const char *base, const char *dir, enum exist
         dfd = openat(pfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
         if (dfd < 0) {
                 r = -errno;
+                if (errno_is_denied(r))
+                        return write_denied(err, r, dir, dir);
                 return oemkvm_error_set(err, r, "cannot open '%s': %s", dir, strerror(-r));
         }
         if (fstat(dfd, &st) < 0)
@@ -662,6 +678,65 @@ static int store_dir_fix(int dfd, const char *dir, gid_t gid, struct oemkvm_erro
         return 0;
 }
 
+/* The pid in a sibling name: .<base>.oemkvm-<pid>.<n>.<hex> */
+static pid_t sibling_pid(const char *name, const char *base)
+{
+        const char *p = name + 1 + strlen(base) + strlen(SIBLING_TAG);
+        char *end;
+        long pid = strtol(p, &end, 10);
+
+        return end != p && *end == '.' && pid > 0 ? (pid_t)pid : 0;
+}
+
+/* An empty sibling a killed parent_create left (its process is gone). */
+static int parent_leftover_remove(int gfd, const char *name, void *userdata)
+{
+        const char *base = userdata;
+        pid_t pid;
+
+        if (!is_sibling_of(name, base))
+                return 0;
+        pid = sibling_pid(name, base);
+        /* rmdir: only an empty directory goes, never anyone's files. */
+        if (pid > 0 && kill(pid, 0) < 0 && errno == ESRCH)
+                (void)unlinkat(gfd, name, AT_REMOVEDIR);
+        return 0;
+}
+
+/*
+ * Creates the directory name in gfd, 0755 from the moment it has its
+ * name: made under a sibling name, given its mode, renamed into place —
+ * so a kill at any step leaves no directory QEMU cannot enter (the umask
+ * may be 077), only an empty sibling the next attempt removes.  0 when it
+ * exists (made meanwhile by another writer too).
+ */
+static int parent_create(int gfd, const char *name)
+{
+        _cleanup_close_ int fd = -EBADF;
+        char tmp[NAME_MAX + 1];
+        struct stat st;
+        int r;
+
+        if (fstatat(gfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+                return 0;
+        (void)dir_each(gfd, parent_leftover_remove, (void *)name);
+        for (unsigned n = 0;; n++) {
+                sibling_name(tmp, sizeof(tmp), name, n);
+                if (mkdirat(gfd, tmp, 0700) == 0)
+                        break;
+                if (errno != EEXIST || n >= 100)
+                        return -errno;
+        }
+        fd = openat(gfd, tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        r = fd < 0 || fchmod(fd, 0755) < 0 ? -errno : 0;
+        if (r >= 0 && renameat2(gfd, tmp, gfd, name, RENAME_NOREPLACE) == 0)
+                return 0;
+        if (r >= 0)
+                r = errno == EEXIST ? 0 : -errno;
+        (void)unlinkat(gfd, tmp, AT_REMOVEDIR);
+        return r;
+}
+
 /*
  * Creates the missing parents of dir, each 0755 whatever the umask: QEMU
  * must be able to enter them.  Existing ones are left as they are.
@@ -672,24 +747,26 @@ static int parents_create(const char *dir, struct oemkvm_error *err)
 
         if (!copy)
                 return oemkvm_error_set(err, -ENOMEM, "out of memory");
-        for (char *s = strchr(copy + 1, '/'); s; s = strchr(s + 1, '/')) {
-                _cleanup_close_ int fd = -EBADF;
+        for (char *s = strchr(copy + 1, '/'), *prev = copy; s; prev = s, s = strchr(s + 1, '/')) {
+                _cleanup_free_ char *above = NULL;
+                _cleanup_close_ int gfd = -EBADF;
                 int r;
 
+                if (s == prev + 1)
+                        continue;       /* "//" */
+                above = strndup(copy, prev > copy ? (size_t)(prev - copy) : 1);
+                if (!above)
+                        return oemkvm_error_set(err, -ENOMEM, "out of memory");
                 *s = '\0';
-                if (mkdir(copy, 0755) < 0) {
-                        r = -errno;
-                        *s = '/';
-                        if (r == -EEXIST)
-                                continue;
-                        return oemkvm_error_set(err, r, "cannot create '%.*s': %s", (int)(s - copy), copy, strerror(-r));
-                }
-                fd = open(copy, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-                if (fd < 0 || fchmod(fd, 0755) < 0) {
-                        r = -errno;
-                        return oemkvm_error_set(err, r, "cannot make '%s' mode 0755: %s", copy, strerror(-r));
-                }
+                gfd = open(above, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                r = gfd < 0 ? -errno : parent_create(gfd, prev + 1);
+                if (errno_is_denied(r))
+                        r = write_denied(err, r, dir, above);
+                else if (r < 0)
+                        r = oemkvm_error_set(err, r, "cannot create '%s': %s", copy, strerror(-r));
                 *s = '/';
+                if (r < 0)
+                        return r;
         }
         return 0;
 }
@@ -711,7 +788,7 @@ static int parent_lock(int pfd, const char *parent, struct oemkvm_error *err)
 }
 
 /* The new set, built beside the old one and swapped in. */
-static int set_switch(int pfd, const char *base, const char *dir, enum existing existing,
+static int set_switch(int pfd, const char *parent, const char *base, const char *dir, enum existing existing,
                       const struct oemkvm_blob *const blobs[SET_FILES], gid_t gid, struct oemkvm_error *err)
 {
         _cleanup_close_ int tfd = -EBADF;
@@ -723,6 +800,8 @@ static int set_switch(int pfd, const char *base, const char *dir, enum existing 
                 if (mkdirat(pfd, tmp, 0700) == 0)
                         break;
                 r = -errno;
+                if (errno_is_denied(r))
+                        return write_denied(err, r, dir, parent);
                 if (r != -EEXIST || n >= 100)
                         return oemkvm_error_set(err, r, "cannot create a directory beside '%s': %s", dir, strerror(-r));
         }
@@ -749,6 +828,8 @@ static int set_switch(int pfd, const char *base, const char *dir, enum existing 
                         return oemkvm_error_set(err, r,
                                                 "cannot switch the store in '%s': its file system cannot exchange two directories atomically (renameat2 RENAME_EXCHANGE) — put the store on a local file system",
                                                 dir);
+                if (errno_is_denied(r))
+                        return write_denied(err, r, dir, parent);
                 return oemkvm_error_set(err, r, "cannot switch the store in '%s': %s", dir, strerror(-r));
         }
 
@@ -769,13 +850,12 @@ static int set_switch(int pfd, const char *base, const char *dir, enum existing 
 static int store_write(const char *dir, gid_t gid, const struct oemkvm_dump *dump,
                        const struct oemkvm_blob *rom, struct oemkvm_error *err)
 {
-        _cleanup_free_ char *copy = NULL;
+        _cleanup_free_ char *copy = NULL, *parent = NULL;
         _cleanup_close_ int pfd = -EBADF, sfd = -EBADF;
         struct oemkvm_blob carried[SET_FILES] = {};
         const struct oemkvm_blob *blobs[SET_FILES];
         enum existing existing = EXISTING_NONE;
         char *base;
-        const char *parent;
         struct stat st;
         size_t n;
         int r, changed;
@@ -792,20 +872,20 @@ static int store_write(const char *dir, gid_t gid, const struct oemkvm_dump *dum
         if (!*base || !strcmp(base, ".") || !strcmp(base, ".."))
                 return oemkvm_error_set(err, -EINVAL, "store directory '%s' names no directory of its own", dir);
 
-        parent = base == copy + 1 ? "/" : copy;
-        base[-1] = '\0';
+        parent = strndup(copy, base == copy + 1 ? 1 : (size_t)(base - 1 - copy));
+        if (!parent)
+                return oemkvm_error_set(err, -ENOMEM, "out of memory");
         pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (pfd < 0 && errno == ENOENT) {
-                base[-1] = '/';
                 r = parents_create(copy, err);
                 if (r < 0)
                         return r;
-                base[-1] = '\0';
                 pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         }
-        base[-1] = '/';
         if (pfd < 0) {
                 r = -errno;
+                if (errno_is_denied(r))
+                        return write_denied(err, r, copy, parent);
                 return oemkvm_error_set(err, r, "cannot open the directory above '%s': %s", copy, strerror(-r));
         }
         if (fstat(pfd, &st) < 0)
@@ -852,7 +932,7 @@ static int store_write(const char *dir, gid_t gid, const struct oemkvm_dump *dum
                         goto out;
                 }
         }
-        r = set_switch(pfd, base, copy, existing, blobs, gid, err);
+        r = set_switch(pfd, parent, base, copy, existing, blobs, gid, err);
         if (r >= 0)
                 r = changed;
 out:

@@ -125,6 +125,20 @@ if [ "$(id -u)" = 0 ]; then
                 expect_one_line "cannot read '$T/private': permission denied — a dump is readable by root and QEMU's group only; run with sudo"
                 if grep -q firmware "$T/stderr"; then die "'$cmd' blames the firmware: $(cat "$T/stderr")"; fi
         done
+
+        # Writing where the caller may not (the directory above the store,
+        # a parent to create, a directory it cannot enter): the store is
+        # named, with what to do — not a sibling the user never asked for.
+        mkdir -m 0755 "$T/rootsdir"
+        mkdir -m 0700 "$T/rootsprivate"
+        for out in "$T/rootsdir/store" "$T/rootsdir/new/store" "$T/rootsprivate/store" "$T/private"; do
+                run_fail setpriv --reuid=nobody --regid=nogroup --clear-groups \
+                        "$OEMKVM" dump --sysroot "$ROOTS/thinkpad-smbios3" --output "$out"
+                expect_one_line "cannot write the store '$out': permission denied on '$T/"
+                expect_one_line "run with sudo, or give a directory you may write"
+                [ "$out" = "$T/private" ] || [ ! -e "$out" ] || die "a denied dump created '$out'"
+        done
+        [ -z "$(ls -A "$T/rootsdir")" ] || die "a denied dump left something in '$T/rootsdir': $(ls -A "$T/rootsdir")"
 else
         die "this test needs root (for the QEMU group and the permission checks)"
 fi

@@ -6,7 +6,8 @@
 # system-call level — so libc's own calls count too.  After each run the
 # store holds one whole set, the old one or the new one, never a mix; the
 # next dump succeeds and leaves nothing beside the store.  And a getrandom
-# that always fails never blocks a later dump.
+# that always fails never blocks a later dump, and parents a killed first
+# dump created under umask 077 are still ones QEMU can enter.
 set -eu
 . "$OEMKVM_SRCDIR/tests/lib/cli.sh"
 require_cmd strace strace
@@ -132,7 +133,7 @@ inject "$RENAMES" error=EIO
 inject "$RENAMES" error=EXDEV
 inject unlinkat error=EBUSY
 fresh=1
-for sc in "$RENAMES" mkdir mkdirat openat write fchown fchmod fsync close flock getrandom; do
+for sc in "$RENAMES" mkdirat openat write fchown fchmod fsync close flock getrandom; do
         inject "$sc" signal=KILL
 done
 inject "$RENAMES" error=EIO
@@ -157,5 +158,33 @@ $STRACE -qq -f -o /dev/null -e trace=getrandom -e inject=getrandom:error=ENOSYS 
         "$OEMKVM" dump --sysroot "$NEW" --output "$STORE" >"$T/out" 2>&1 ||
         die "a dump after a killed one, getrandom failing: $(cat "$T/out")"
 [ "$(ls -A "$P")" = host ] || die "left beside the store: $(ls -A "$P")"
+
+# Parents a first dump creates: killed at any step under umask 077, the
+# next dump leaves each of them 0755 (QEMU must enter them) and nothing
+# else beside them.
+old_umask=$(umask)
+umask 077
+for sc in mkdirat fchmod $RENAMES; do
+        n=1
+        while :; do
+                rm -rf "$P"
+                mkdir "$P"
+                $STRACE -qq -f -o "$T/trace" -e trace="$sc" -e inject="$sc:signal=KILL:when=$n" \
+                        "$OEMKVM" dump --sysroot "$NEW" --output "$P/a/b/host" >/dev/null 2>&1 || true
+                grep -q 'killed by SIGKILL' "$T/trace" || break
+                "$OEMKVM" dump --sysroot "$NEW" --output "$P/a/b/host" >"$T/out" 2>&1 ||
+                        die "$sc killed at call $n: the next dump failed: $(cat "$T/out")"
+                for d in "$P/a" "$P/a/b"; do
+                        [ "$(stat -c %a "$d")" = 755 ] ||
+                                die "$sc killed at call $n under umask 077: '$d' is $(stat -c %a "$d") after the next dump, want 755"
+                done
+                [ "$(ls -A "$P")" = a ] && [ "$(ls -A "$P/a")" = b ] && [ "$(ls -A "$P/a/b")" = host ] ||
+                        die "$sc killed at call $n: left beside the parents: $(ls -A "$P" "$P/a" "$P/a/b")"
+                [ "$(digest "$P/a/b/host")" = "$NEW_SET" ] || die "$sc killed at call $n: the next dump wrote no whole set"
+                n=$((n + 1))
+                runs=$((runs + 1))
+        done
+done
+umask "$old_umask"
 
 note "passed: $runs faulted dumps, each leaving one whole set"

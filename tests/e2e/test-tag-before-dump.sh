@@ -7,8 +7,9 @@
 #    the store from the firmware first, and the guest gets both tables
 #    byte for byte;
 #  - `oemkvm tag` and `oemkvm apply` make a missing store the same way;
-#  - a FIFO in a source= dump or in the store: apply ends at once with one
-#    line, the watcher logs one line and goes on patching.
+#  - a FIFO in a source= dump, in the store, or in the firmware a missing
+#    store would be made from: apply ends at once with one line, the
+#    watcher logs one line and goes on patching.
 set -eu
 . "$(dirname "$0")/../lib/common.sh"
 . "$TESTLIB/guest.sh"
@@ -88,6 +89,8 @@ note "a FIFO in a source= dump or the store: apply ends at once, one line"
 ns_start_watcher
 wait_until 20 "the watcher to report the FIFO" grep -q "domain 'fifo': license: refusing to read '$saved/msdm.bin': it is a FIFO" "$NS_WATCH_LOG" ||
         fail_with_log "the watcher did not report the FIFO"
+wait_until 20 "the watcher to report the FIFO in the store" grep -q "domain 'storefifo': .*smbios_type_1.bin': it is a FIFO" "$NS_WATCH_LOG" ||
+        fail_with_log "the watcher did not report the FIFO in the store"
 # Its next pass still works: the store is made whole again by `oemkvm dump`, a new domain tagged.
 "$OEMKVM" dump >/dev/null || die "oemkvm dump over a FIFO failed"
 ns_define after bios
@@ -95,3 +98,29 @@ license_tag after ""
 wait_until "$E2E_PATCH_TIMEOUT" "the watcher to patch 'after'" patched after ||
         fail_with_log "the watcher stopped working after a FIFO"
 note "the watcher logs the FIFO in one line and goes on"
+
+# A FIFO in the firmware a missing store would be made from: apply and
+# the watcher end with one line that names it, not a wait for a writer.
+ns_stop_watcher
+rm -rf "$E2E_STORE"
+fw=/sys/firmware/acpi/tables/MSDM
+cp "$fw" "$SCRATCH/MSDM"
+rm "$fw"
+mkfifo -m 0400 "$fw"
+ns_define fwfifo bios
+license_tag fwfifo ""
+if within "$OEMKVM" apply fwfifo; then die "apply made the store from a FIFO"; fi
+[ "$(wc -l <"$SCRATCH/stderr")" -eq 1 ] &&
+        grep -q "domain 'fwfifo': the license store '$E2E_STORE' holds no dump and cannot be made from this host's firmware: .*'$fw': it is a FIFO" "$SCRATCH/stderr" ||
+        die "apply did not say it in one line: $(cat "$SCRATCH/stderr")"
+: >"$NS_WATCH_LOG"
+ns_start_watcher
+wait_until 20 "the watcher to report the FIFO in the firmware" \
+        grep -q "domain 'fwfifo': the license store '$E2E_STORE' holds no dump and cannot be made from this host's firmware: .*'$fw': it is a FIFO" "$NS_WATCH_LOG" ||
+        fail_with_log "the watcher did not report the FIFO in the firmware"
+[ "$(grep -c "domain 'fwfifo'" "$NS_WATCH_LOG")" -eq 1 ] || fail_with_log "the watcher said more than one line about 'fwfifo'"
+[ ! -e "$E2E_STORE" ] || die "a store was made from firmware with a FIFO in it"
+ns_stop_watcher
+rm "$fw"
+cp "$SCRATCH/MSDM" "$fw"
+note "a FIFO in the firmware: apply and the watcher end at once, one line"
