@@ -81,7 +81,9 @@ static bool is_uefi(const struct patch *p)
  */
 static int derive_uuid(struct patch *p, char out[OEMKVM_UUID_SIZE])
 {
-        static const uint8_t key[16] = "oemkvm:gvt:mdev!";
+        /* 16 key bytes; the text's NUL is not one of them. */
+        static const char key[] = "oemkvm:gvt:mdev!";
+        _Static_assert(sizeof(key) == 16 + 1, "the derivation key is 16 bytes");
         const xmlNode *n = xml_child(p->domain, NULL, "uuid");
         _cleanup_xml_str_ xmlChar *text = n ? xmlNodeGetContent(n) : NULL;
         char u[OEMKVM_UUID_SIZE];
@@ -94,7 +96,7 @@ static int derive_uuid(struct patch *p, char out[OEMKVM_UUID_SIZE])
                 if (u[j] == '-')
                         j++;
                 sscanf(u + j, "%2hhx", &b[i]);
-                b[i] ^= key[i];
+                b[i] ^= (uint8_t)key[i];
         }
         b[6] = (uint8_t)((b[6] & 0x0f) | 0x80);
         b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);

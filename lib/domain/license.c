@@ -5,7 +5,10 @@
  *                      -smbios file=DIR/smbios_type_0.bin -smbios file=DIR/smbios_type_1.bin
  * whatever the libvirt version (native <acpi><table type='msdm'> needs
  * 11.2), so the engine, the hook and an offline patch always agree.  A
- * native <os><acpi><table> naming the same file counts as present.
+ * native <os><acpi><table> of the file's own type naming the same file
+ * counts as present (the user's, never recorded nor removed).  A native
+ * table that would hand the guest a dump file under another signature, or
+ * a second table of the dump's signature, is refused.
  *
  * QEMU gets one table per signature and one structure per SMBIOS type from
  * it, never two.  A domain set up by hand with the widespread recipe
@@ -39,12 +42,13 @@ static const struct license_file {
         const char *option;
         const char *name;
         const char *what;       /* for messages */
+        const char *table;      /* libvirt's <acpi><table type=…> for it */
         size_t offset;          /* of the file's blob in struct oemkvm_dump */
 } license_files[] = {
-        [LICENSE_MSDM]    = { "-acpitable", OEMKVM_STORE_MSDM,    "an MSDM",                   offsetof(struct oemkvm_dump, msdm) },
-        [LICENSE_SLIC]    = { "-acpitable", OEMKVM_STORE_SLIC,    "a SLIC",                    offsetof(struct oemkvm_dump, slic) },
-        [LICENSE_SMBIOS0] = { "-smbios",    OEMKVM_STORE_SMBIOS0, "an SMBIOS type 0 (BIOS)",   offsetof(struct oemkvm_dump, smbios0) },
-        [LICENSE_SMBIOS1] = { "-smbios",    OEMKVM_STORE_SMBIOS1, "an SMBIOS type 1 (system)", offsetof(struct oemkvm_dump, smbios1) },
+        [LICENSE_MSDM]    = { "-acpitable", OEMKVM_STORE_MSDM,    "an MSDM",                   "msdm", offsetof(struct oemkvm_dump, msdm) },
+        [LICENSE_SLIC]    = { "-acpitable", OEMKVM_STORE_SLIC,    "a SLIC",                    "slic", offsetof(struct oemkvm_dump, slic) },
+        [LICENSE_SMBIOS0] = { "-smbios",    OEMKVM_STORE_SMBIOS0, "an SMBIOS type 0 (BIOS)",   NULL,   offsetof(struct oemkvm_dump, smbios0) },
+        [LICENSE_SMBIOS1] = { "-smbios",    OEMKVM_STORE_SMBIOS1, "an SMBIOS type 1 (system)", NULL,   offsetof(struct oemkvm_dump, smbios1) },
 };
 
 /* Does the dump hold this file? */
@@ -75,22 +79,56 @@ static xmlNode *arg_pair_find(const struct patch *p, const char *option, const c
         return NULL;
 }
 
-/* Does <os><acpi><table> name path (libvirt's native form of -acpitable)? */
-static bool native_table(const struct patch *p, const char *path)
+#define native_foreach(t, p) \
+        xml_foreach(t, xml_child(xml_child((p)->domain, NULL, "os"), NULL, "acpi"), NULL, "table")
+
+/* Does an <os><acpi><table type=lf->table> name path (libvirt's native
+ * form of -acpitable: QEMU gets sig=TYPE)? */
+static bool native_table(const struct patch *p, const struct license_file *lf, const char *path)
 {
-        xml_foreach(t, xml_child(xml_child(p->domain, NULL, "os"), NULL, "acpi"), NULL, "table") {
+        if (!lf->table)
+                return false;
+        native_foreach(t, p) {
                 _cleanup_xml_str_ xmlChar *text = xmlNodeGetContent(t);
 
-                if (text && !strcmp((const char *)text, path))
+                if (xml_attr_is(t, "type", lf->table) && text && !strcmp((const char *)text, path))
                         return true;
         }
         return false;
 }
 
+/* QEMU's sig= overrides a table's own signature, and the guest keeps
+ * every table it is given: a dump file under another type arrives
+ * mislabelled, and a second file of the dump's type arrives twice. */
+static int check_native_tables(struct patch *p, char *const *paths)
+{
+        native_foreach(t, p) {
+                _cleanup_xml_str_ xmlChar *text = xmlNodeGetContent(t);
+                const char *type = xml_attr(t, "type"), *file = (const char *)text;
+
+                if (!type || !file)
+                        continue;
+                for (size_t i = 0; i < ARRAY_SIZE(license_files); i++) {
+                        const struct license_file *lf = &license_files[i];
+
+                        if (!lf->table || !paths[i])
+                                continue;
+                        if (!strcmp(file, paths[i]) && strcmp(type, lf->table))
+                                return oemkvm_error_set(p->err, -EINVAL,
+                                                        "license: <os><acpi><table type='%s'> names '%s', the dump's %s table, which QEMU would hand the guest as '%s' — set type='%s' or remove the element",
+                                                        type, file, lf->table, type, lf->table);
+                        if (strcmp(file, paths[i]) && !strcmp(type, lf->table))
+                                return oemkvm_error_set(p->err, -EINVAL,
+                                                        "license: <os><acpi><table type='%s'> passes '%s', so the guest would get two '%s' tables — point it at '%s' or remove the element",
+                                                        type, file, type, paths[i]);
+                }
+        }
+        return 0;
+}
+
 static bool present(const struct patch *p, const struct license_file *lf, const char *path)
 {
-        return arg_pair_find(p, lf->option, path) ||
-               (!strcmp(lf->option, "-acpitable") && native_table(p, path));
+        return arg_pair_find(p, lf->option, path) || native_table(p, lf, path);
 }
 
 /* QEMU refuses an -smbios file= of a type whose fields are also set: by
@@ -496,6 +534,8 @@ int patch_license(struct patch *p, const xmlNode *feature)
                                 r = -ENOMEM;
                 }
                 oemkvm_dump_clear(&dump);
+                if (r >= 0)
+                        r = check_native_tables(p, paths);
                 if (r < 0)
                         return r;
         }

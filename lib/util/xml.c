@@ -10,6 +10,7 @@
 #include <libxml/parser.h>
 #include <libxml/xmlerror.h>
 #include <libxml/xmlsave.h>
+#include <libxml/xmlversion.h>
 
 #include "util/xml.h"
 
@@ -38,7 +39,15 @@ static void first_error_set(struct first_error *f, int line, const char *prefix,
                         *c = ' ';
 }
 
-static void keep_first_error(void *data, xmlError *e)
+/* libxml2 2.12 made the structured handlers' error const. */
+#if LIBXML_VERSION >= 21200
+typedef const xmlError xml_error_t;
+#else
+typedef xmlError xml_error_t;
+#endif
+
+/* data: the parser context (see xml_parse). */
+static void keep_first_error(void *data, xml_error_t *e)
 {
         if (!e || e->level < XML_ERR_ERROR)
                 return;
@@ -75,7 +84,7 @@ static void discard_generic(void *data, const char *fmt, ...)
         (void)fmt;
 }
 
-static void discard_structured(void *data, xmlError *e)
+static void discard_structured(void *data, xml_error_t *e)
 {
         (void)data;
         (void)e;
@@ -106,6 +115,7 @@ int xml_parse(const char *xml, size_t len, const char *what, xmlDoc **ret,
         xmlParserCtxt *pc;
         xmlDoc *doc;
         bool ns_ok;
+        int options;
 
         libxml2_quiet();
         if (len > INT_MAX)
@@ -115,13 +125,22 @@ int xml_parse(const char *xml, size_t len, const char *what, xmlDoc **ret,
         if (!pc)
                 return oemkvm_error_set(err, -ENOMEM, "out of memory parsing %s", what);
         pc->_private = &first;
-        pc->sax->serror = keep_first_error;
         pc->sax->internalSubset = refuse_doctype;
 
-        /* No NOENT (entities stay references), no DTD loading, no network;
-         * NOERROR/NOWARNING and our handler keep libxml2 from printing. */
-        doc = xmlCtxtReadMemory(pc, xml, (int)len, NULL, NULL,
-                                XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+        /* No NOENT (entities stay references), no DTD loading, no network.
+         * Our handler keeps libxml2 from printing.  2.13 added
+         * xmlCtxtSetErrorHandler(), whose handler replaces the printing one;
+         * there NOERROR would withhold the errors from it too.  Before, the
+         * SAX handler's serror gets them and NOERROR/NOWARNING silence the
+         * generic handlers. */
+#if LIBXML_VERSION >= 21300
+        xmlCtxtSetErrorHandler(pc, keep_first_error, pc);
+        options = XML_PARSE_NONET;
+#else
+        pc->sax->serror = keep_first_error;
+        options = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING;
+#endif
+        doc = xmlCtxtReadMemory(pc, xml, (int)len, NULL, NULL, options);
         ns_ok = pc->nsWellFormed;
         xmlFreeParserCtxt(pc);
         if (doc && (!ns_ok || first.line)) {

@@ -19,7 +19,10 @@ golden() {
         rc=0
         "$@" >"$T/out" 2>"$T/err" || rc=$?
         for s in out err; do
-                sed -e "s|$OEMKVM_SRCDIR|@SRCDIR@|g" -e "s|$T|@TMP@|g" "$T/$s" >"$T/$name.$s"
+                # The scratch directory first, then the source tree only where
+                # a path starts: a lane's tree is /oemkvm, which
+                # /tmp/oemkvm-cli.* and /var/lib/oemkvm also contain.
+                sed -e "s|$T|@TMP@|g" -e "s#\(^\|[^[:alnum:]_./-]\)$OEMKVM_SRCDIR/#\1@SRCDIR@/#g" "$T/$s" >"$T/$name.$s"
         done
         echo "$rc" >"$T/$name.exit"
         for s in out err exit; do

@@ -56,8 +56,7 @@ run_fail "$OEMKVM" gvt types --sysroot relative/dir
 expect_one_line "absolute"
 
 # rom: a real PCI option ROM (iPXE's, as Debian ships it) stands for Intel's.
-ROM=/usr/lib/ipxe/qemu/efi-e1000.rom
-[ -r "$ROM" ] || die "no '$ROM'; install the Debian package ipxe-qemu"
+ROM=$(ipxe_rom efi-e1000.rom)
 group=$(sed -n 's/^group *= *"\(.*\)"/\1/p' /etc/libvirt/qemu.conf 2>/dev/null | head -n 1)
 group=${group:-libvirt-qemu}
 ln -s "$ROM" "$T/link.rom"

@@ -15,13 +15,18 @@ require_root "dmidecode reads the fixture through a private /sys/firmware mount"
 field() { sed -n "s/^  $1  *//p" "$T/show.txt"; }
 
 # dmidecode decodes the fixture's tables where it reads real ones:
-# /sys/firmware/dmi/tables, over-mounted in a private mount namespace.
+# /sys/firmware/dmi/tables, over-mounted in a private mount namespace.  A
+# namespace that cannot be set up (in a chroot whose root is no mount point,
+# `mount --make-rprivate /` fails) fails the test as such, not as a value
+# dmidecode did not print.
 dmidecode_fixture() {
         unshare -m sh -c '
                 mount --make-rprivate / && mount -t tmpfs oemkvm-test /sys/firmware &&
                 mkdir -p /sys/firmware/dmi/tables &&
                 cp "$1"/sys/firmware/dmi/tables/* /sys/firmware/dmi/tables/ &&
-                shift && dmidecode "$@"' sh "$@"
+                shift && dmidecode "$@"' sh "$@" >"$T/dmidecode" 2>"$T/dmidecode.err" ||
+                die "dmidecode on the fixture in a private mount namespace failed: $(cat "$T/dmidecode.err")"
+        cat "$T/dmidecode"
 }
 
 for case in thinkpad-smbios3 legacy-smbios2-slic type1-nostrings; do
@@ -45,7 +50,8 @@ for case in thinkpad-smbios3 legacy-smbios2-slic type1-nostrings; do
                 die "$case: show --input differs from show --sysroot"
 
         while read -r label keyword; do
-                want=$(dmidecode_fixture "$root" -s "$keyword" | sed 's/ *$//')
+                dmidecode_fixture "$root" -s "$keyword" >"$T/want"
+                want=$(sed 's/ *$//' "$T/want")
                 got=$(field "$label" | sed 's/ *$//')
                 # dmidecode says "Not Specified" for an absent string.
                 [ "$want" = "Not Specified" ] && want=
@@ -74,7 +80,8 @@ FIELDS
         # "version" appears twice (BIOS and system): compare them by position.
         for n in 1 2; do
                 [ $n = 1 ] && keyword=bios-version || keyword=system-version
-                want=$(dmidecode_fixture "$root" -s $keyword)
+                dmidecode_fixture "$root" -s $keyword >"$T/want"
+                want=$(cat "$T/want")
                 got=$(field version | sed -n ${n}p)
                 [ "$want" = "Not Specified" ] && want=
                 [ "$got" = "(not set)" ] && got=

@@ -7,7 +7,11 @@
 #    store at the next start, so the guest gets the new bytes;
 #  - a tagged domain started transient (never defined: virt-manager's
 #    installer boots a new install that way) is refused, told why and
-#    pointed at `oemkvm install`.
+#    pointed at `oemkvm install`;
+#  - every call libvirt made ran the hook with the arguments of its
+#    version — `release end` carries the shutoff reason since libvirt 10.5,
+#    '-' before — and the hook answered each with exit 0 and silence, except
+#    the two refused prepares.
 set -eu
 . "$(dirname "$0")/../lib/common.sh"
 . "$TESTLIB/guest.sh"
@@ -17,7 +21,7 @@ ns_enter "$@"
 make_scratch
 
 root=$(fixture_root type1-nostrings)
-e2e_setup "$root"
+e2e_setup "$root" --record
 
 ns_define plain bios
 ns_boot plain "$SCRATCH/plain"
@@ -59,3 +63,27 @@ printf '%s\n' "$msg" | grep -q 'transient' || die "the transient refusal does no
 printf '%s\n' "$msg" | grep -q "sudo oemkvm install fresh --iso WINDOWS.iso" ||
         die "the transient refusal does not name 'oemkvm install': $msg"
 note "a tagged transient start is refused"
+
+# What libvirt passed the hook and what it answered (ns_install_hook --record).
+calls() { grep "^$1|$2|$3|" "$NS_HOOK_LOG" | cut -d'|' -f4- | sort -u | tr '\n' ' '; }
+refusals=$(grep -v '^[^|]*|[^|]*|[^|]*|[^|]*|0|$' "$NS_HOOK_LOG" | cut -d'|' -f1-5 | sort -u | tr '\n' ' ')
+[ "$refusals" = "fresh|prepare|begin|-|1 unpatched|prepare|begin|-|1 " ] || {
+        show_log "$NS_HOOK_LOG" "hook calls"
+        die "the hook failed or printed other than on the two refused prepares: $refusals"
+}
+if [ "$(ns_libvirt_version)" -ge 10005000 ]; then
+        # The guest powered itself off; the refused start failed.
+        want_plain='shutdown|0| ' want_refused='failed|0| '
+else
+        want_plain='-|0| ' want_refused='-|0| '
+fi
+[ "$(calls plain release end)" = "$want_plain" ] &&
+        [ "$(calls fresh release end)" = "$want_refused" ] || {
+        show_log "$NS_HOOK_LOG" "hook calls"
+        die "release end: plain '$(calls plain release end)', want '$want_plain'; fresh '$(calls fresh release end)', want '$want_refused'"
+}
+for op in "prepare begin" "start begin" "started begin" "stopped end"; do
+        # shellcheck disable=SC2086
+        [ "$(calls plain $op)" = '-|0| ' ] || { show_log "$NS_HOOK_LOG" "hook calls"; die "plain $op: $(calls plain $op)"; }
+done
+note "libvirt $(libvirtd --version | sed 's/.* //'): release end's 4th argument was '${want_plain%%|*}'; the hook answered every call as it should"

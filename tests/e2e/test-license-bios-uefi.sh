@@ -26,3 +26,36 @@ for fw in bios efi; do
         e2e_check "$SCRATCH/$fw" "$root/expected" || die "$fw: the guest did not get the laptop's license data"
         note "$fw: MSDM, SLIC, SMBIOS 0/1 byte-identical; 1 package × $GUEST_VCPUS cores"
 done
+
+# libvirt 11.2+ passes an MSDM natively (<os><acpi><table type='msdm'>): a
+# domain doing so with the dump's MSDM gets the rest from the patch but no
+# second MSDM, and its guest the laptop's bytes.  (Older libvirt refuses
+# such a definition: test-patch-roundtrip.)
+native_patched() {
+        _xml=$(virsh dumpxml --inactive lic-native) || return 1
+        printf '%s\n' "$_xml" | grep -q "file=$E2E_STORE/slic.bin" &&
+                printf '%s\n' "$_xml" | grep -q "<table type='msdm'>$E2E_STORE/msdm.bin</table>" &&
+                ! printf '%s\n' "$_xml" | grep -q "file=$E2E_STORE/msdm.bin"
+}
+if [ "$(ns_libvirt_version)" -ge 11002000 ]; then
+        ns_guest
+        ns_domain_xml lic-native bios |
+                sed "s|<type arch|<acpi><table type='msdm'>$E2E_STORE/msdm.bin</table></acpi><type arch|" \
+                >"$NS_DIR/lic-native.xml"
+        virsh define "$NS_DIR/lic-native.xml" >/dev/null || die "libvirt $(libvirtd --version) refused a native MSDM table"
+        e2e_tag lic-native
+        wait_until "$E2E_PATCH_TIMEOUT" "the watcher to patch lic-native" native_patched || {
+                virsh dumpxml --inactive lic-native >&2
+                show_log "$NS_WATCH_LOG" "oemkvm watch"
+                die "lic-native was not patched as expected within ${E2E_PATCH_TIMEOUT}s"
+        }
+        ns_boot lic-native "$SCRATCH/native"
+        e2e_check "$SCRATCH/native" "$root/expected" || die "native MSDM: the guest did not get the laptop's license data"
+        # QEMU was given the MSDM once, by libvirt (sig=MSDM).
+        n=$(grep -c "msdm.bin" "$NS_LOGS/qemu/lic-native.log")
+        [ "$n" -eq 1 ] && grep -q "sig=MSDM,file=$E2E_STORE/msdm.bin" "$NS_LOGS/qemu/lic-native.log" || {
+                ns_show_logs lic-native
+                die "QEMU was not given the MSDM exactly once as libvirt's sig=MSDM table ($n mentions)"
+        }
+        note "native MSDM table (libvirt $(libvirtd --version | sed 's/.* //')): no second MSDM, the guest got the bytes"
+fi

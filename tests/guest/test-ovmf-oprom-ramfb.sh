@@ -22,8 +22,8 @@ set -eu
 
 require_cmd qemu-system-x86_64 qemu-system-x86
 require_cmd jq jq
-ROM=${OEMKVM_TEST_OPROM:-/usr/lib/ipxe/qemu/efi-e1000.rom}
-[ -r "$ROM" ] || die "no '$ROM'; install the Debian package ipxe-qemu"
+ROM=${OEMKVM_TEST_OPROM:-$(ipxe_rom efi-e1000.rom)}
+[ -r "$ROM" ] || die "OEMKVM_TEST_OPROM='$ROM' is not readable"
 DESCRIPTORS=/usr/share/qemu/firmware
 OVMF_TIMEOUT=${OEMKVM_OVMF_TIMEOUT:-120}
 make_scratch

@@ -55,6 +55,24 @@ guest_kernel() {
         echo "$k"
 }
 
+# ipxe_rom NAME: a real PCI option ROM from Debian's ipxe-qemu, which keeps
+# them in /usr/lib/ipxe/qemu up to Debian 12 and in /usr/share/qemu after.
+ipxe_rom() {
+        for _d in /usr/lib/ipxe/qemu /usr/share/qemu; do
+                [ ! -r "$_d/$1" ] || { echo "$_d/$1"; return; }
+        done
+        die "no option ROM '$1' in /usr/lib/ipxe/qemu or /usr/share/qemu; install the Debian package ipxe-qemu"
+}
+
+# version_num X.Y.Z: a version as one comparable number (11.2.0 -> 11002000).
+version_num() { echo "$1" | awk -F. '{ printf "%d\n", $1 * 1000000 + $2 * 1000 + $3 }'; }
+
+# case_min_libvirt CASEDIR: the libvirt version a golden case's XML needs,
+# from CASEDIR/min-libvirt (e.g. native MSDM tables: 11.2.0), else 0.0.0.
+case_min_libvirt() {
+        if [ -f "$1/min-libvirt" ]; then cat "$1/min-libvirt"; else echo 0.0.0; fi
+}
+
 # wait_until SECONDS WHAT COMMAND...: polls COMMAND every 0.2 s; fails
 # with WHAT once SECONDS have passed.  Every wait in the suite is bounded.
 wait_until() {

@@ -86,11 +86,17 @@ _differs() {
 
 # guest_check GUESTDIR EXPECTDIR: the guest's MSDM and SLIC (or their
 # absence) and SMBIOS type 0/1 structures are byte-identical to
-# EXPECTDIR's msdm.bin, slic.bin, smbios_type_0.bin, smbios_type_1.bin;
-# with a SLIC, the FADT carries the SLIC's OEM ID and OEM table ID.
-# Reports every difference, then fails.
+# EXPECTDIR's msdm.bin, slic.bin, smbios_type_0.bin, smbios_type_1.bin,
+# with no second table of either signature (the kernel numbers a signature
+# it sees twice, and drops a table identical to one it has); with a SLIC,
+# the FADT carries the SLIC's OEM ID and OEM table ID.  Reports every
+# difference, then fails.
 guest_check() {
         _g=$1 _e=$2 _bad=0
+        for _t in MSDM SLIC; do
+                ! grep -qx "$_t[0-9][0-9]*" "$_g/tables" ||
+                        { note "$_t: the guest got more than one: $(grep -x "$_t[0-9]*" "$_g/tables" | tr '\n' ' ')"; _bad=1; }
+        done
         if [ -f "$_e/msdm.bin" ]; then
                 [ -f "$_g/msdm.bin" ] || { note "MSDM: the guest has none"; _bad=1; }
                 [ ! -f "$_g/msdm.bin" ] || cmp -s "$_e/msdm.bin" "$_g/msdm.bin" ||

@@ -11,6 +11,7 @@
 set -eu
 . "$OEMKVM_SRCDIR/tests/lib/cli.sh"
 require_cmd valgrind valgrind
+require_cmd python3 python3
 
 HOOK=$OEMKVM_BUILDDIR/oemkvm-hook
 XML=$OEMKVM_SRCDIR/tests/fixtures/hook/win11.xml
@@ -33,16 +34,20 @@ vg() {
         shift 3
         log=$T/vg-$name.log
         set +e
+        # Only stdin, stdout and stderr go in, as libvirtd gives them:
+        # valgrind 3.24 (Debian 13) counts every descriptor open at exit
+        # as an error, the shell's and make's included.
+        python3 -c 'import os, sys; os.closerange(3, os.sysconf("SC_OPEN_MAX")); os.execvp(sys.argv[1], sys.argv[1:])' \
         valgrind --tool=memcheck --leak-check=full --show-leak-kinds=definite \
                 --errors-for-leak-kinds=definite --error-exitcode=99 --track-fds=yes \
                 --log-file="$log" "$HOOK" "$@" <"$input" >"$T/stdout" 2>"$T/stderr"
         rc=$?
         set -e
-        [ "$rc" -ne 99 ] || die "$name: valgrind found errors: $(grep -A20 -E 'Invalid|uninitialised|definitely lost' "$log" | head -40)"
+        [ "$rc" -ne 99 ] || die "$name: valgrind found errors: $(grep -A20 -E 'Invalid|uninitialised|definitely lost|Open file descriptor' "$log" | head -40)"
         [ "$rc" -eq "$want" ] || die "$name: exit $rc, expected $want: $(cat "$T/stderr") $(tail -5 "$log")"
         grep -q 'ERROR SUMMARY: 0 errors' "$log" || die "$name: $(grep 'ERROR SUMMARY' "$log")"
         grep -q 'definitely lost: [1-9]' "$log" && die "$name: $(grep 'definitely lost' "$log")"
-        # Descriptors the shell or make passed in are listed as inherited.
+        # What the hook itself opened and left open (not its std streams).
         opened=$(awk '/Open file descriptor/ { fd = $0; getline; if ($0 !~ /inherited from parent/) print fd }' "$log")
         grep -q 'FILE DESCRIPTORS: ' "$log" || die "$name: valgrind did not track descriptors"
         [ -z "$opened" ] || die "$name: descriptors left open: $(sed -n '/FILE DESCRIPTORS/,/HEAP SUMMARY/p' "$log" | head -30)"

@@ -219,9 +219,9 @@ static int connect_and_reconcile(struct watch *w, bool report)
         if (!w->conn)
                 return -1;
         w->cb_lifecycle = virConnectDomainEventRegisterAny(w->conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
-                                                           VIR_DOMAIN_EVENT_CALLBACK(on_lifecycle), w, NULL);
+                                                           EVENT_CALLBACK(on_lifecycle), w, NULL);
         w->cb_metadata = virConnectDomainEventRegisterAny(w->conn, NULL, VIR_DOMAIN_EVENT_ID_METADATA_CHANGE,
-                                                          VIR_DOMAIN_EVENT_CALLBACK(on_metadata), w, NULL);
+                                                          EVENT_CALLBACK(on_metadata), w, NULL);
         if (w->cb_lifecycle < 0 || w->cb_metadata < 0 ||
             virConnectRegisterCloseCallback(w->conn, on_close, w, NULL) < 0)
                 goto fail;

@@ -104,7 +104,7 @@ static bool viewer_wait(virDomainPtr dom, const char *uri)
         if (!argv)
                 return false;
         cb = virConnectDomainEventRegisterAny(virDomainGetConnect(dom), dom, VIR_DOMAIN_EVENT_ID_GRAPHICS,
-                                              VIR_DOMAIN_EVENT_CALLBACK(on_graphics), &w, NULL);
+                                              EVENT_CALLBACK(on_graphics), &w, NULL);
         if (cb < 0)
                 return false;
         w.viewer = viewer_spawn(argv);

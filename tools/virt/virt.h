@@ -17,6 +17,12 @@
 /* The inactive definition, with secrets: what a redefine must carry over. */
 #define VIRT_XML_FLAGS (VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_SECURE)
 
+/* libvirt takes every event callback as the generic type and calls it with
+ * the event's own signature.  VIR_DOMAIN_EVENT_CALLBACK casts directly,
+ * which clang >= 19 flags under -Wextra (-Wcast-function-type-mismatch);
+ * a cast through void (*)(void), C's "any function", says it is meant. */
+#define EVENT_CALLBACK(cb) ((virConnectDomainEventGenericCallback)(void (*)(void))(cb))
+
 /*
  * Opens uri (NULL: libvirt's default, as virsh does).  libvirt's own
  * printing of errors is silenced so each error reaches the user once; on

@@ -9,7 +9,9 @@
  * a stand-in for the GVT-g UEFI ROM, vbios_gvt_uefi.rom).  OEMKVM_REGENERATE=1
  * rewrites the expected files.  Over every case it also checks the
  * properties: output patched again comes back byte-identical, and removing
- * the tag reverts to what the untagged input patches to.
+ * the tag reverts to what the untagged input patches to.  An error.txt
+ * ending in "...\n" gives the start of the message: where it quotes
+ * libxml2, whose own words change between versions.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -254,6 +256,16 @@ static void check_deletions(const struct oemkvm_ctx *ctx, const char *name, cons
                 }
 }
 
+
+/* Does the message (one line, with its newline) match error.txt? */
+static bool error_matches(const char *expected, const char *line)
+{
+        size_t n = strlen(expected);
+
+        if (n >= 4 && !strcmp(expected + n - 4, "...\n"))
+                return !strncmp(expected, line, n - 4);
+        return !strcmp(expected, line);
+}
 static void run_case(const struct oemkvm_ctx *ctx, const char *name)
 {
         bool regen = getenv("OEMKVM_REGENERATE") && !strcmp(getenv("OEMKVM_REGENERATE"), "1");
@@ -276,7 +288,7 @@ static void run_case(const struct oemkvm_ctx *ctx, const char *name)
                 snprintf(line, sizeof(line), "%s\n", err.message);
                 if (regen)
                         write_case(name, "error.txt", line);
-                else if (!error || strcmp(error, line)) {
+                else if (!error || !error_matches(error, line)) {
                         fprintf(stderr, "%s: error \"%s\", expected %s", name, err.message,
                                 error ? error : "success\n");
                         check_failures++;
@@ -453,6 +465,7 @@ TEST(notes)
 TEST(files)
 {
         char *out = golden_out("win11-multi"), *native = golden_out("native-slic-table");
+        char *native_msdm = golden_out("native-msdm-table");
         char *untagged = read_case("untagged", "in.xml"), *unpatched = read_case("win11-uefi", "in.xml");
         char **files = NULL;
         struct oemkvm_error err = {};
@@ -470,6 +483,15 @@ TEST(files)
 
         /* The SLIC comes from the native <acpi><table>: still read by QEMU. */
         CHECK_INT(oemkvm_patch_files(native, strlen(native), &files, &err), 0);
+        snprintf(want, sizeof(want), "%s/saved/slic.bin", store);
+        CHECK_STR(files[1], want);
+        CHECK(files[4] == NULL);
+        oemkvm_strv_free(files);
+
+        /* So does an MSDM from a native table (libvirt >= 11.2). */
+        CHECK_INT(oemkvm_patch_files(native_msdm, strlen(native_msdm), &files, &err), 0);
+        snprintf(want, sizeof(want), "%s/saved/msdm.bin", store);
+        CHECK_STR(files[0], want);
         snprintf(want, sizeof(want), "%s/saved/slic.bin", store);
         CHECK_STR(files[1], want);
         CHECK(files[4] == NULL);
@@ -498,6 +520,7 @@ TEST(files)
         CHECK_CONTAINS(err.message, "malformed XML at line 1");
         free(out);
         free(native);
+        free(native_msdm);
         free(untagged);
         free(unpatched);
 }

@@ -499,7 +499,8 @@ TEST(refusal_keeps_the_refresh_cause)
                 moved = malloc(n + strlen(store) + 1);
                 CHECK(moved != NULL);
                 if (moved) {
-                        char *p = strstr(patched, good), *o = moved;
+                        const char *p = strstr(patched, good);
+                        char *o = moved;
                         const char *q = patched;
 
                         while (p) {
