@@ -103,7 +103,7 @@ xml d1 | grep -q '<topology' && die "apply --all did not revert the topology"
 # domain without <metadata> gets none (no empty <metadata/>).
 before=$(virsh metadata d1 urn:oemkvm:domain:1 --config)
 fails "$OEMKVM" tag d1 --license=/nonexistent/dump
-grep -q "dump file '/nonexistent/dump/msdm.bin' is missing" "$ERR" || die "failed tag: $(cat "$ERR")"
+grep -q "license: '/nonexistent/dump' is missing — no oemkvm dump there" "$ERR" || die "failed tag: $(cat "$ERR")"
 [ "$(virsh metadata d1 urn:oemkvm:domain:1 --config)" = "$before" ] || die "the refused tag changed the tag"
 ns_domain_xml bare bios >"$NS_DIR/bare.xml"
 virsh define "$NS_DIR/bare.xml" >/dev/null
