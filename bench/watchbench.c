@@ -3,18 +3,23 @@
  * watchbench: how fast `oemkvm watch` patches a define, against libvirt's
  * own event delivery, as a libvirt client sees both.
  *
- *   watchbench URI self N     N defines of an untagged domain; per define,
- *                             the time until the client gets its own
- *                             DEFINED event (libvirt's event latency)
- *   watchbench URI watch N    N defines of a tagged, unpatched domain; per
- *                             define, the time until the next DEFINED
- *                             event, which is the watcher's patched define
+ *   watchbench URI pair N     N rounds, each of two defines in turn (the
+ *                             order rotates): an untagged domain, timed
+ *                             until the client gets its own DEFINED event
+ *                             (libvirt's event latency); a tagged, unpatched
+ *                             domain, timed until the DEFINED event after
+ *                             that, which is the watcher's patched define
  *   watchbench URI burst K    K tagged domains defined in a loop; prints
  *                             the loop's time and the time until every
  *                             one of them was defined again by the watcher
  *
- * self and watch print one latency in µs per line; burst prints
+ * pair prints "libvirt µs <tab> watcher µs" per round; burst prints
  * "K <tab> ms until all patched <tab> ms of the define loop".
+ *
+ * The defines of pair are ROUND_GAP_MS apart, so each one meets an idle
+ * daemon and an idle watcher, as a user's define does; without the gap a
+ * define also waited for the watcher to finish with the one before (its
+ * check of its own define), which the burst figure measures.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -25,7 +30,11 @@
 #include <libvirt/virterror.h>
 
 #define MAX_DOMAINS 1000
+/* pair's domains: the watcher patches the tagged one, not the other. */
+#define TAGGED_DOMAIN 0
+#define UNTAGGED_DOMAIN (MAX_DOMAINS - 1)
 #define TIMEOUT_S 60
+#define ROUND_GAP_MS 50
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t changed = PTHREAD_COND_INITIALIZER;
@@ -138,8 +147,8 @@ int main(int argc, char **argv)
         int n;
 
         if (argc != 4 || (n = atoi(argv[3])) < 1 || n > MAX_DOMAINS ||
-            (strcmp(argv[2], "self") && strcmp(argv[2], "watch") && strcmp(argv[2], "burst"))) {
-                fprintf(stderr, "usage: watchbench URI self|watch N | URI burst K (K <= %d)\n", MAX_DOMAINS);
+            (strcmp(argv[2], "pair") && strcmp(argv[2], "burst")) || (!strcmp(argv[2], "burst") && n >= UNTAGGED_DOMAIN)) {
+                fprintf(stderr, "usage: watchbench URI pair N | URI burst K (K < %d)\n", UNTAGGED_DOMAIN);
                 return 2;
         }
         virSetErrorFunc(NULL, error_silent);
@@ -167,14 +176,20 @@ int main(int argc, char **argv)
                 return 0;
         }
         for (int k = 0; k < n; k++) {
-                int tagged = !strcmp(argv[2], "watch");
-                unsigned before = seen(0);
-                double t0 = now(), t;
+                double us[2];
 
-                define(conn, 0, tagged);
-                /* self: our own event; watch: the one after it, the watcher's. */
-                t = wait_defined(0, before + (tagged ? 2 : 1));
-                printf("%.1f\n", (t - t0) * 1e6);
+                for (int j = 0; j < 2; j++) {
+                        int tagged = (j + k) % 2;
+                        int i = tagged ? TAGGED_DOMAIN : UNTAGGED_DOMAIN;
+                        unsigned before = seen(i);
+                        double t0 = now();
+
+                        define(conn, i, tagged);
+                        /* Untagged: our own event; tagged: the one after it, the watcher's. */
+                        us[tagged] = (wait_defined(i, before + (tagged ? 2 : 1)) - t0) * 1e6;
+                        nanosleep(&(struct timespec){ .tv_nsec = ROUND_GAP_MS * 1000000L }, NULL);
+                }
+                printf("%.1f\t%.1f\n", us[0], us[1]);
         }
         return 0;
 }

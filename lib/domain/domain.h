@@ -38,6 +38,10 @@ struct patch {
         xmlNode *config;        /* <oemkvm:config>; NULL when untagged */
         xmlNode *record;        /* the input's record; NULL when none */
         xmlNode *new_record;    /* the record this run writes, unlinked until committed */
+        /* The new record's entries in order: its own new ones, and old
+         * ones carried over uncopied (record.c). */
+        const xmlNode **entries;
+        size_t n_entries, entries_cap;
         bool changed;           /* the definition (record included) was edited */
         unsigned edits;         /* edits outside the record */
         unsigned user_marks;    /* values marked as the user's */
@@ -63,6 +67,8 @@ xmlNode *state_find(const struct patch *p, const char *kind, const char *key, co
 bool state_is_user(const xmlNode *entry);
 /* A new entry in the new record, attributes as name, value, …, NULL. */
 xmlNode *state_add(struct patch *p, const char *kind, ...) __attribute__((sentinel));
+/* Takes back an entry state_add made (scaffolding that is not kept). */
+void state_drop(struct patch *p, xmlNode *entry);
 /* Carries an old entry over unchanged. */
 int state_keep(struct patch *p, const xmlNode *entry);
 /* Carries an old entry's child over unchanged, into a new entry. */
@@ -72,6 +78,7 @@ int state_keep_child(xmlNode *new_entry, const xmlNode *old_child);
 int state_user(struct patch *p, const xmlNode *old, const char *key, const char *value);
 /* Writes the new record in place of the old one when they differ. */
 int state_commit(struct patch *p);
+void state_entries_free(struct patch *p);
 
 /* What a record value must look like before a revert writes it back into
  * the definition: the record sits in the domain XML, where anyone who

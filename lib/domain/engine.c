@@ -73,6 +73,7 @@ static void patch_done(struct patch *p)
 {
         free(p->gvt.rom);
         state_index_free(p);
+        state_entries_free(p);
         if (p->new_record)
                 xmlFreeNode(p->new_record);
         if (p->doc)

@@ -783,7 +783,7 @@ int patch_gvt(struct patch *p, const xmlNode *feature)
                 r = part_display(p, entry, xml_child(old, OEMKVM_NS_STATE, "display"), feature ? &want : NULL);
         /* Untagged: the entry was only scaffolding for the parts. */
         if (r >= 0 && !feature)
-                xml_remove(entry);
+                state_drop(p, entry);
         if (r >= 0 && feature) {
                 p->gvt.parent = want.parent;
                 p->gvt.type = want.type;

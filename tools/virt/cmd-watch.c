@@ -6,9 +6,10 @@
  * domain on stderr, saying which it was: patched, reverted, a value marked
  * as the user's, or nothing to do — with the engine's notes and warnings.
  *
- * Events only queue a domain (by UUID, once); a zero timer applies one
- * domain per turn of the event loop, through the same virt_apply as
- * `oemkvm apply`.  Its own define raises DEFINED too: the engine's verdict
+ * Events only queue a domain (once per UUID, with the domain object the
+ * event brought, so applying it costs no lookup round trip); a zero timer
+ * applies one domain per turn of the event loop, through the same
+ * virt_apply as `oemkvm apply`.  Its own define raises DEFINED too: the engine's verdict
  * on the result is "unchanged", so that pass defines nothing, logs nothing
  * and the loop ends there.  The pass over every domain at start-up also
  * reverts what a tag removed while the watcher was down left behind.
@@ -44,7 +45,10 @@ struct watch {
         int down_ms;            /* since the last "still down" line */
         int reconnect_timer;
         int work_timer;
-        char (*queue)[VIR_UUID_STRING_BUFLEN];
+        struct queued {
+                char uuid[VIR_UUID_STRING_BUFLEN];
+                virDomainPtr dom;       /* a reference of our own */
+        } *queue;
         size_t n_queue;
         /* Domains this watcher just defined: the DEFINED event that echoes
          * its own define is not news. */
@@ -106,14 +110,32 @@ static bool uuid_list_take(char (*list)[VIR_UUID_STRING_BUFLEN], size_t *n, cons
 static void queue_add(struct watch *w, virDomainPtr dom)
 {
         char uuid[VIR_UUID_STRING_BUFLEN];
+        struct queued *grown;
 
         if (virDomainGetUUIDString(dom, uuid) < 0)
                 return;
-        if (!uuid_list_add(&w->queue, &w->n_queue, uuid)) {
+        for (size_t i = 0; i < w->n_queue; i++)
+                if (!strcmp(w->queue[i].uuid, uuid))
+                        return;
+        grown = realloc(w->queue, (w->n_queue + 1) * sizeof(*w->queue));
+        if (!grown || virDomainRef(dom) < 0) {
+                if (grown)
+                        w->queue = grown;
                 tool_error("out of memory: domain '%s' is not patched", virDomainGetName(dom));
                 return;
         }
+        w->queue = grown;
+        memcpy(w->queue[w->n_queue].uuid, uuid, sizeof(uuid));
+        w->queue[w->n_queue++].dom = dom;
         virEventUpdateTimeout(w->work_timer, 0);
+}
+
+/* The queued domains belong to the connection that goes. */
+static void queue_clear(struct watch *w)
+{
+        for (size_t i = 0; i < w->n_queue; i++)
+                virDomainFree(w->queue[i].dom);
+        w->n_queue = 0;
 }
 
 static void apply_next(int timer, void *opaque)
@@ -133,18 +155,18 @@ static void apply_next(int timer, void *opaque)
                 virEventUpdateTimeout(w->work_timer, -1);
                 return;
         }
-        memcpy(uuid, w->queue[0], sizeof(uuid));
+        memcpy(uuid, w->queue[0].uuid, sizeof(uuid));
+        dom = w->queue[0].dom;
         memmove(w->queue, w->queue + 1, --w->n_queue * sizeof(*w->queue));
         if (w->n_queue == 0)
                 virEventUpdateTimeout(w->work_timer, -1);
         echo = uuid_list_take(w->echo, &w->n_echo, uuid);
 
-        dom = virDomainLookupByUUIDString(w->conn, uuid);
-        if (!dom)
-                return;         /* undefined meanwhile */
         name = virDomainGetName(dom);
         r = virt_apply(dom, w->ctx, &req, &a, &err);
-        if (r >= 0 && a.collected)
+        if (r < 0 && virGetLastErrorCode() == VIR_ERR_NO_DOMAIN)
+                ;               /* undefined meanwhile */
+        else if (r >= 0 && a.collected)
                 watch_log("made the license store %s from this host's firmware (no 'oemkvm dump' had been run)",
                           oemkvm_ctx_get_store_dir(w->ctx));
         if (r == -EPERM)
@@ -197,6 +219,7 @@ static void on_close(virConnectPtr conn, int reason, void *opaque)
 
 static void disconnect(struct watch *w)
 {
+        queue_clear(w);
         if (!w->conn)
                 return;
         /* On a dead connection these fail; the local state goes either way. */
