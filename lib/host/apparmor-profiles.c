@@ -137,7 +137,9 @@ int aa_profiles_loaded(const struct oemkvm_ctx *ctx, const char *prefix, char **
 
                 if (sp)
                         *sp = '\0';
-                if (strncmp(line, prefix, plen))
+                /* A child profile (libvirt 11's libvirt-<uuid>//passt)
+                 * confines a helper the guest runs, not its QEMU. */
+                if (strncmp(line, prefix, plen) || strstr(line, "//"))
                         continue;
                 l = realloc(list, (n + 2) * sizeof(*list));
                 if (!l || !(l[n] = strdup(line))) {

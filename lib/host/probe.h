@@ -128,7 +128,8 @@ void igpu_clear(struct igpu *g);
  */
 int aa_template_compile(const struct oemkvm_ctx *ctx, char **ret_msg);
 
-/* The names of loaded profiles that start with prefix (live host only). */
+/* The names of loaded profiles that start with prefix, without child
+ * profiles (NAME//CHILD) (live host only). */
 int aa_profiles_loaded(const struct oemkvm_ctx *ctx, const char *prefix, char ***ret);
 
 /*

@@ -278,5 +278,28 @@ TEST(igpu_tree)
         oemkvm_ctx_free(ctx);
 }
 
+/* The guests' QEMU profiles, not their helpers' child profiles (libvirt
+ * 11 runs passt under libvirt-<uuid>//passt): only QEMU reads the store. */
+TEST(aa_profiles_tree)
+{
+        const char *root = check_tmpdir();
+        struct oemkvm_ctx *ctx = ctx_on(root);
+        char **list = NULL;
+
+        put(root, "sys/kernel/security/apparmor/profiles",
+            "libvirt-5a4b3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d//passt (enforce)\n"
+            "libvirt-5a4b3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d (enforce)\n"
+            "virt-aa-helper (enforce)\n"
+            "libvirt-0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0 (complain)\n");
+        CHECK_INT(aa_profiles_loaded(ctx, "libvirt-", &list), 0);
+        CHECK(list && list[0] && list[1] && !list[2]);
+        if (list && list[0] && list[1]) {
+                CHECK_STR(list[0], "libvirt-5a4b3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d");
+                CHECK_STR(list[1], "libvirt-0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0");
+        }
+        oemkvm_strv_free(list);
+        oemkvm_ctx_free(ctx);
+}
+
 TESTS(T(cmdline), T(modprobe), T(grub), T(modules_load), T(igpu_generations), T(aa_rules),
-      T(kparam_tree), T(kmod_tree), T(igpu_tree))
+      T(kparam_tree), T(kmod_tree), T(igpu_tree), T(aa_profiles_tree))
