@@ -8,8 +8,9 @@
 #     Authenticode signature) runs: its banner reaches the serial console
 #     with OVMF without Secure Boot, with the Secure Boot build and an empty
 #     varstore, and with Microsoft's keys enrolled and Secure Boot enforced
-#     — where the same firmware refuses its own unsigned UEFI shell with
-#     "Security Violation".  Without the ROM nothing drives the NIC.
+#     — where the same firmware refuses to boot that ROM's EFI image,
+#     unsigned, from a disk ("Access Denied").  Without the ROM
+#     nothing drives the NIC.
 # (b) OVMF drives a ramfb display by itself: with `-device ramfb` and no
 #     other display, the screen shows OVMF's console at the 800x600 it sets;
 #     without ramfb there is only QEMU's placeholder.
@@ -47,7 +48,8 @@ le() { od -An -tu"$1" -j "$3" -N "$1" --endian=little "$2" | tr -d ' '; }
 # rom_signed ROM: 0 when the ROM's EFI image carries an Authenticode
 # signature (a PE security directory), 1 when it does not, 2 when the ROM
 # holds no uncompressed x64 EFI image.  Walks the PCI expansion ROM images
-# (55 AA, PCIR, code type 3 = EFI).
+# (55 AA, PCIR, code type 3 = EFI); sets ROM_PE and ROM_PE_LEN to the EFI
+# image's offset and length.
 rom_signed() {
         _off=0
         while :; do
@@ -58,6 +60,7 @@ rom_signed() {
                 _last=$(($(le 1 "$1" $((_pcir + 0x15))) & 0x80))
                 if [ "$_code" = 3 ] && [ "$(le 2 "$1" $((_off + 0x0c)))" = 0 ]; then
                         _pe=$((_off + $(le 2 "$1" $((_off + 0x16)))))
+                        ROM_PE=$_pe ROM_PE_LEN=$((_off + _len - _pe))
                         _nt=$((_pe + $(le 4 "$1" $((_pe + 0x3c)))))
                         # PE32+: data directories start 112 bytes into the optional header; #4 is security.
                         _size=$(le 4 "$1" $((_nt + 24 + 112 + 4 * 8 + 4)))
@@ -149,13 +152,36 @@ for fw in plain sb_empty sb_keys; do
 done
 
 # Secure Boot really is enforced with the keys enrolled: the firmware
-# refuses its own unsigned shell.
-# shellcheck disable=SC2086  # CODE VARS
-ovmf_start sb-shell $sb_keys -nic none
-ovmf_wait sb-shell "Security Violation" "Secure Boot to refuse the UEFI shell"
-ovmf_stop
-serial_has sb-shell "EFI Internal Shell" || die "sb-shell: the refusal is not the shell's"
-note "(a) with keys enrolled Secure Boot refuses the unsigned UEFI shell, yet ran the unsigned ROM"
+# refuses to load the ROM's own EFI image, unsigned, as a disk's boot
+# image, which the plain firmware starts.  (Debian 13's Secure Boot builds
+# have no UEFI shell whose refusal could show it.)  The copy is marked an
+# EFI application, as a boot image must be; it carries no signature for
+# the change to break.
+mkdir -p "$SCRATCH/esp/EFI/BOOT"
+BOOT=$SCRATCH/esp/EFI/BOOT/BOOTX64.EFI
+dd if="$ROM" of="$BOOT" bs=1 skip="$ROM_PE" count="$ROM_PE_LEN" status=none
+subsystem=$(($(le 4 "$BOOT" 0x3c) + 24 + 68))
+printf '\012\000' | dd of="$BOOT" bs=1 seek="$subsystem" conv=notrunc status=none
+ESP="if=virtio,format=raw,readonly=on,file=fat:$SCRATCH/esp"
+# booted NAME REGEX: BdsDxe's line about the disk's boot image.
+booted() { serial_text "$SCRATCH/$1.serial" | grep -Eq "$2"; }
+disk='Boot[0-9A-F]+ "UEFI Misc Device"'
+for fw in plain sb_keys; do
+        eval "set -- \$$fw"
+        ovmf_start "$fw-disk" "$1" "$2" -nic none -drive "$ESP"
+        case $fw in
+        plain) want="BdsDxe: starting $disk" what="OVMF ($fw) to start the unsigned disk image" ;;
+        *) want="BdsDxe: failed to load $disk .*: (Access Denied|Security Violation)" what="Secure Boot to refuse the unsigned disk image" ;;
+        esac
+        wait_until "$OVMF_TIMEOUT" "$what" booted "$fw-disk" "$want" || {
+                show_log "$SCRATCH/$fw-disk.qemu" "QEMU output"
+                serial_text "$SCRATCH/$fw-disk.serial" >"$SCRATCH/$fw-disk.text"
+                show_log "$SCRATCH/$fw-disk.text" "serial console of $fw-disk"
+                die "$fw-disk: no BdsDxe line '$want' for the disk"
+        }
+        ovmf_stop
+done
+note "(a) with keys enrolled Secure Boot refuses an unsigned boot image, yet ran the unsigned ROM"
 
 # ---------------------------------------------------------------- (b)
 
