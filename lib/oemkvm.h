@@ -121,6 +121,10 @@ struct oemkvm_msdm {
 int oemkvm_msdm_decode(const uint8_t *buf, size_t len, struct oemkvm_msdm *ret,
                        struct oemkvm_error *err);
 
+/* The product key with every group but the last hidden ("*****-…-ABCDE"):
+ * enough to tell keys apart, as `show` and `doctor` print it. */
+void oemkvm_product_key_mask(const char *key, char *out, size_t size);
+
 /* SLIC: the Vista/7 OEM activation marker. */
 struct oemkvm_slic {
         enum oemkvm_payload payload;

@@ -40,19 +40,6 @@ static void show_help(void)
                show_usage, oemkvm_default_store_dir());
 }
 
-/* Hides every group of the key but the last: enough to tell keys apart. */
-static void mask_key(const char *key, char *out, size_t size)
-{
-        const char *last = strrchr(key, '-');
-
-        snprintf(out, size, "%s", key);
-        if (!last)
-                last = key + strlen(key) - (strlen(key) > 5 ? 5 : strlen(key));
-        for (size_t i = 0; i < (size_t)(last - key) && i < size - 1; i++)
-                if (out[i] != '-')
-                        out[i] = '*';
-}
-
 static void text_field(const char *label, const char *value)
 {
         printf("  %-12s  ", label);
@@ -237,7 +224,7 @@ int cmd_show(int argc, char **argv)
         if (reveal)
                 snprintf(key, sizeof(key), "%s", shown.msdm.product_key);
         else
-                mask_key(shown.msdm.product_key, key, sizeof(key));
+                oemkvm_product_key_mask(shown.msdm.product_key, key, sizeof(key));
 
         if (json)
                 print_json(&shown, key);

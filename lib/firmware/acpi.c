@@ -290,6 +290,18 @@ OEMKVM_EXPORT int oemkvm_msdm_decode(const uint8_t *buf, size_t len, struct oemk
         return 0;
 }
 
+OEMKVM_EXPORT void oemkvm_product_key_mask(const char *key, char *out, size_t size)
+{
+        const char *last = strrchr(key, '-');
+
+        snprintf(out, size, "%s", key);
+        if (!last)
+                last = key + strlen(key) - (strlen(key) > 5 ? 5 : strlen(key));
+        for (size_t i = 0; i < (size_t)(last - key) && i < size - 1; i++)
+                if (out[i] != '-')
+                        out[i] = '*';
+}
+
 OEMKVM_EXPORT int oemkvm_slic_decode(const uint8_t *buf, size_t len, struct oemkvm_slic *ret,
                                      struct oemkvm_error *err)
 {

@@ -15,16 +15,6 @@
 #define GROUP "license"
 #define SUDO_FIX "run it as root: 'sudo oemkvm doctor'"
 
-/* Hides all but the last group of a product key, as `oemkvm show` does. */
-static void mask_key(const char *key, char out[static 30])
-{
-        size_t n = strlen(key), last = n > 5 ? n - 5 : 0;
-
-        for (size_t i = 0; i < n && i < 29; i++)
-                out[i] = i < last && key[i] != '-' ? '*' : key[i];
-        out[n < 29 ? n : 29] = '\0';
-}
-
 static void check_msdm(struct doctor *d)
 {
         struct oemkvm_check *c = check_new(d, "license.msdm", GROUP, NULL,
@@ -53,7 +43,7 @@ static void check_msdm(struct doctor *d)
                 check_set(d, c, OEMKVM_WARN, "MSDM: %s", msdm.note);
                 check_fix(d, c, "none on this host: the vendor put no key in the firmware; activate Windows with a key of your own");
         } else {
-                mask_key(msdm.product_key, masked);
+                oemkvm_product_key_mask(msdm.product_key, masked, sizeof(masked));
                 check_set(d, c, OEMKVM_PASS, "product key %s (MSDM version %u, data type %u)",
                           masked, msdm.version, msdm.data_type);
         }

@@ -491,6 +491,21 @@ TEST(decode_slic)
         free(buf);
 }
 
-TESTS(T(parse_good_fixtures), T(parse_header_checks), T(payload_msdm), T(payload_slic), T(placeholder_fixtures),
+/* show and doctor print the key with every group but the last hidden. */
+TEST(product_key_mask)
+{
+        char out[30], small[8];
+
+        oemkvm_product_key_mask("ABCDE-FGHIJ-KLMNO-PQRST-UVWXY", out, sizeof(out));
+        CHECK_STR(out, "*****-*****-*****-*****-UVWXY");
+        oemkvm_product_key_mask("ABCDEFGHIJ", out, sizeof(out));
+        CHECK_STR(out, "*****FGHIJ");
+        oemkvm_product_key_mask("ABCDE-FGHIJ", small, sizeof(small));
+        CHECK_STR(small, "*****-F");
+        oemkvm_product_key_mask("", out, sizeof(out));
+        CHECK_STR(out, "");
+}
+
+TESTS(T(product_key_mask), T(parse_good_fixtures), T(parse_header_checks), T(payload_msdm), T(payload_slic), T(placeholder_fixtures),
       T(parse_other_signatures), T(read_good_fixtures), T(read_absent), T(read_bad_fixtures),
       T(read_refuses_symlink_and_unreadable), T(read_fifo_refused), T(decode_msdm), T(decode_slic))
