@@ -62,7 +62,12 @@ wait_until 5 "the watcher's 'nothing to do'" logged "domain 'viameta': nothing t
 virsh metadata viameta --config --uri urn:oemkvm:domain:1 --key oemkvm --set '<config><license/><topology edition="pro"/></config>' >/dev/null
 wait_until 5 "the watcher to set the topology" logged "domain 'viameta': patched topology — defined" ||
         fail_with_log "no 'patched topology'"
-virsh dumpxml --inactive viameta | sed "s|<topology sockets='1' dies='1' cores='$GUEST_VCPUS' threads='1'/>|<topology sockets='$GUEST_VCPUS' dies='1' cores='1' threads='1'/>|" >"$NS_DIR/viameta.edit"
+# The user moves the vCPUs from cores to sockets (libvirt 11 on also
+# writes clusters='1' between dies and cores).
+virsh dumpxml --inactive viameta |
+        sed "/<topology /{s| sockets='1'| sockets='$GUEST_VCPUS'|;s| cores='$GUEST_VCPUS'| cores='1'|}" >"$NS_DIR/viameta.edit"
+grep -q "<topology sockets='$GUEST_VCPUS' .*cores='1'" "$NS_DIR/viameta.edit" ||
+        die "could not move the vCPUs to sockets in: $(grep '<topology' "$NS_DIR/viameta.edit")"
 virsh define "$NS_DIR/viameta.edit" >/dev/null
 wait_until 5 "the watcher to mark the topology as the user's" logged "domain 'viameta': marked a value as the user's in topology — defined" ||
         fail_with_log "no 'marked a value as the user's'"
