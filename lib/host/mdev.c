@@ -1085,7 +1085,8 @@ int oemkvm_mdev_start(const struct oemkvm_ctx *ctx, const char *parent, const ch
 int oemkvm_mdev_stop(const struct oemkvm_ctx *ctx, const char *parent, const char *uuid,
                      enum oemkvm_mdev_via via, struct oemkvm_error *err)
 {
-        _cleanup_free_ char *config = NULL;
+        _cleanup_free_ char *config = NULL, *dev = NULL;
+        struct oemkvm_error sub = {};
         char u[OEMKVM_UUID_SIZE];
         int r;
 
@@ -1097,9 +1098,21 @@ int oemkvm_mdev_stop(const struct oemkvm_ctx *ctx, const char *parent, const cha
         if (via == OEMKVM_MDEV_VIA_SYSFS)
                 return oemkvm_mdev_remove(ctx, u, err);
         config = sysroot_path(ctx, MDEVCTL_CONFIG, parent, u, NULL, NULL);
-        if (!config)
+        dev = sysroot_path(ctx, MDEV_DEVICES, u, NULL, NULL, NULL);
+        if (!config || !dev)
                 return oemkvm_error_set(err, -ENOMEM, "out of memory");
-        return mdevctl_run(ctx, "stop", parent, u, config, err);
+        r = mdevctl_run(ctx, "stop", parent, u, config, &sub);
+        if (r >= 0)
+                return r;
+        /*
+         * mdevctl 1.2 passes on the kernel's ENOENT for a device that is not
+         * active, 1.4 only a message: the device's absence is what says it.
+         */
+        if (r != -ENOENT && access(dev, F_OK) < 0 && errno == ENOENT)
+                r = -ENOENT;
+        if (r == -ENOENT)
+                return oemkvm_error_set(err, r, "mdev %s is not active ('%s' does not exist): %s", u, dev, sub.message);
+        return oemkvm_error_set(err, r, "%s", sub.message);
 }
 
 /* Does the NUL-separated argument list name the device's sysfs path? */
