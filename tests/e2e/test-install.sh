@@ -63,8 +63,8 @@ note "one command: store collected, disk made, domain defined and started"
 
 # The running machine is Windows 11's: Secure Boot firmware, an emulated TPM 2.0.
 live=$(virsh dumpxml win)
-printf '%s\n' "$live" | grep -q "<loader readonly='yes' secure='yes' type='pflash'>" ||
-        die "the domain does not run Secure Boot firmware: $(printf '%s\n' "$live" | grep -A2 '<os')"
+printf '%s\n' "$live" | grep -q "<loader readonly='yes' secure='yes' type='pflash'[ >]" ||
+        die "the domain does not run Secure Boot firmware: $(printf '%s\n' "$live" | sed -n '/<os/,/<\/os>/p')"
 printf '%s\n' "$live" | grep -q "<backend type='emulator' version='2.0'" ||
         die "the domain has no emulated TPM 2.0: $(printf '%s\n' "$live" | grep -A3 '<tpm')"
 pgrep -x swtpm >/dev/null || die "no swtpm process runs for the domain"
