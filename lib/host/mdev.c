@@ -1106,9 +1106,10 @@ int oemkvm_mdev_stop(const struct oemkvm_ctx *ctx, const char *parent, const cha
                 return r;
         /*
          * mdevctl 1.2 passes on the kernel's ENOENT for a device that is not
-         * active, 1.4 only a message: the device's absence is what says it.
+         * active, 1.4 only a message (-EIO here): then the device's absence
+         * is what says it.
          */
-        if (r != -ENOENT && access(dev, F_OK) < 0 && errno == ENOENT)
+        if (r == -EIO && access(dev, F_OK) < 0 && errno == ENOENT)
                 r = -ENOENT;
         if (r == -ENOENT)
                 return oemkvm_error_set(err, r, "mdev %s is not active ('%s' does not exist): %s", u, dev, sub.message);
