@@ -81,8 +81,9 @@ int state_commit(struct patch *p);
 void state_entries_free(struct patch *p);
 
 /* What a record value must look like before a revert writes it back into
- * the definition: the record sits in the domain XML, where anyone who
- * edits the definition can edit it too. */
+ * the definition, or anything finds, compares or acts on it: the record
+ * sits in the domain XML, where anyone who edits the definition can edit
+ * it too. */
 enum state_grammar {
         STATE_BUS,              /* a libvirt disk bus: sata, ide, … */
         STATE_TARGET,           /* a disk target name: hdc, sdb, vda, … */
@@ -90,6 +91,12 @@ enum state_grammar {
         STATE_MODEL_OR_EMPTY,   /* the same, or "" for "there was none" */
         STATE_COUNT,            /* a topology count, 1…4096 */
         STATE_ARG,              /* a QEMU argument: printable, one line */
+        STATE_INDEX,            /* a controller index: plain decimal, 0…65535 */
+        STATE_MAC,              /* a MAC address: six hex pairs, colons */
+        STATE_PATH,             /* a path: domain_check_path's rules */
+        STATE_UUID,             /* a UUID, 8-4-4-4-12 hex digits */
+        STATE_MDEV_PARENT,      /* an mdev parent: a PCI address or device name */
+        STATE_MDEV_TYPE,        /* an mdev type name: i915-GVTg_V5_4, … */
 };
 /*
  * The attribute's value (NULL when absent) if it fits the grammar; else
@@ -99,6 +106,13 @@ int state_get(struct patch *p, const xmlNode *entry, const char *attr, enum stat
               const char **ret);
 /* -EINVAL with state_get's line: entry's attr is not `what` ("a disk bus"). */
 int state_refuse(struct patch *p, const xmlNode *entry, const char *attr, const char *what);
+/*
+ * -EINVAL with state_get's line for the first attribute of the record
+ * that is not of its grammar: the ones the engine reads only to find
+ * entries and devices, to compare, or as flags.  Once per run, after
+ * parsing, before anything reads the record.
+ */
+int state_check(struct patch *p);
 
 /* ---- helpers on the definition (helpers.c) */
 

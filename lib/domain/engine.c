@@ -30,7 +30,10 @@ static int patch_parse(struct patch *p, const char *xml, size_t len)
         p->metadata = xml_child(root, NULL, "metadata");
         p->config = xml_child(p->metadata, OEMKVM_NS_CONFIG, "config");
         p->record = xml_child(p->metadata, OEMKVM_NS_STATE, "state");
-        return p->record ? state_index(p) : 0;
+        if (!p->record)
+                return 0;
+        r = state_check(p);
+        return r < 0 ? r : state_index(p);
 }
 
 /* Anything else in the tag's namespace inside <metadata> is a tag gone

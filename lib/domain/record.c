@@ -384,6 +384,29 @@ static bool fits(const char *v, enum state_grammar g)
                         if ((unsigned char)*c < 0x20 || *c == 0x7f)
                                 return false;
                 return *v && strlen(v) < 4096;
+        case STATE_INDEX:
+                if (!all_of(v, DIGIT, 1, 5) || (v[0] == '0' && v[1]))
+                        return false;
+                return strtoul(v, &end, 10) <= 65535;
+        case STATE_MAC:
+                for (size_t i = 0; i < 17; i++)
+                        if (i % 3 == 2 ? v[i] != ':' : !isxdigit((unsigned char)v[i]))
+                                return false;
+                return !v[17];
+        case STATE_PATH: {
+                struct oemkvm_error sub = {};
+
+                return domain_check_path("record", v, &sub) >= 0;
+        }
+        case STATE_UUID: {
+                char uuid[OEMKVM_UUID_SIZE];
+
+                return oemkvm_mdev_uuid_parse(v, uuid) >= 0;
+        }
+        case STATE_MDEV_PARENT:
+                return oemkvm_mdev_parent_valid(v);
+        case STATE_MDEV_TYPE:
+                return oemkvm_mdev_type_valid(v);
         }
         return false;
 }
@@ -395,6 +418,12 @@ static const char *const grammar_names[] = {
         [STATE_MODEL_OR_EMPTY] = "a device model",
         [STATE_COUNT] = "a count from 1 to 4096",
         [STATE_ARG] = "a QEMU argument on one line",
+        [STATE_INDEX] = "a controller index from 0 to 65535",
+        [STATE_MAC] = "a MAC address",
+        [STATE_PATH] = "a path oemkvm would name (absolute, no '..', none of , = \" ' < > & \\ * ? [ ] { }, not in /proc, /sys or /dev)",
+        [STATE_UUID] = "a UUID",
+        [STATE_MDEV_PARENT] = "a PCI address or an mdev parent device name",
+        [STATE_MDEV_TYPE] = "an mdev type name",
 };
 
 /* A value from the definition, made safe to quote in a one-line message. */
@@ -438,4 +467,127 @@ int state_get(struct patch *p, const xmlNode *entry, const char *attr, enum stat
                 return 0;
         }
         return state_refuse(p, entry, attr, grammar_names[g]);
+}
+
+#define WORDS(...) ((const char *const[]){ __VA_ARGS__, NULL })
+
+/*
+ * The attributes the engine reads without writing them back into the
+ * definition: keys it finds entries and devices by, values it compares
+ * with the definition, and flags.  A revert's was-* values and saved
+ * displays are checked where they are read (state_get, restore_removed).
+ * None of these reach QEMU, but whoever edits the definition edits the
+ * record too: each has one grammar, what oemkvm writes, and anything else
+ * is refused before any feature runs, so a hand-edited entry is named
+ * rather than quietly dropped or matched against the wrong device.
+ */
+static const struct state_attr {
+        const char *kind;               /* the entry's element; NULL: every one */
+        const char *attr;
+        enum state_grammar g;
+        const char *const *words;       /* instead of g: the only values */
+} state_attrs[] = {
+        /* state_is_user asks about every entry, and "user" is all it sets. */
+        { NULL,         "owner",          .words = WORDS("user") },
+        /* Compared with a disk's <target dev>: the names was-target holds. */
+        { "disk",       "target",         .g = STATE_TARGET },
+        /* Compared with controller_index(), which libvirt writes in decimal. */
+        { "controller", "index",          .g = STATE_INDEX },
+        /* patch_scsi_controller writes only added="yes". */
+        { "controller", "added",          .words = WORDS("yes") },
+        /* Compared with <mac address>, as libvirt writes one. */
+        { "interface",  "mac",            .g = STATE_MAC },
+        /* The sdX add_cdrom chose, compared with a CD-ROM's target. */
+        { "cdrom",      "target",         .g = STATE_TARGET },
+        /* The drivers ISO the tag named, checked then; only compared now,
+         * never opened, so a link (Fedora's virtio-win.iso) stays fine. */
+        { "cdrom",      "file",           .g = STATE_PATH },
+        /* What oemkvm set and for which <vcpu>: counts, as was-* are. */
+        { "topology",   "vcpus",          .g = STATE_COUNT },
+        { "topology",   "was-vcpus",      .g = STATE_COUNT },
+        { "topology",   "sockets",        .g = STATE_COUNT },
+        { "topology",   "dies",           .g = STATE_COUNT },
+        { "topology",   "cores",          .g = STATE_COUNT },
+        { "topology",   "threads",        .g = STATE_COUNT },
+        /* Which element oemkvm created, and so removes on revert. */
+        { "topology",   "added",          .words = WORDS("cpu", "topology") },
+        /* The dump directory the files for the hook's list are named in. */
+        { "license",    "dir",            .g = STATE_PATH },
+        /* Scaffolding oemkvm created, and removes once it is empty. */
+        { "license",    "commandline",    .words = WORDS("added") },
+        { "license",    "qemu-ns",        .words = WORDS("added") },
+        /* The two options a license pair is made of. */
+        { "arg",        "option",         .words = WORDS("-acpitable", "-smbios") },
+        /* A dump file, compared with a pair's file= and relocated by name. */
+        { "arg",        "file",           .g = STATE_PATH },
+        /* The gvt entry restates the tag, which had these grammars. */
+        { "gvt",        "parent",         .g = STATE_MDEV_PARENT },
+        { "gvt",        "type",           .g = STATE_MDEV_TYPE },
+        { "gvt",        "uuid",           .g = STATE_UUID },
+        /* Compared with the vGPU <hostdev>, as hostdev_want() sets it. */
+        { "hostdev",    "uuid",           .g = STATE_UUID },
+        { "hostdev",    "display",        .words = WORDS("on", "off") },
+        { "hostdev",    "ramfb",          .words = WORDS("on") },
+        /* Compared with the <qemu:property> values part_override sets. */
+        { "override",   "x-igd-opregion", .words = WORDS("true") },
+        { "override",   "romfile",        .g = STATE_PATH },
+        { "override",   "element",        .words = WORDS("added") },
+        { "override",   "qemu-ns",        .words = WORDS("added") },
+        /* gvt.c's display modes and the elements it adds for them. */
+        { "display",    "mode",           .words = WORDS("spice-gl", "vnc", "none") },
+        { "added",      "kind",           .words = WORDS("spice-gl", "vnc", "egl-headless", "video-none") },
+        /* What restore_removed puts back: graphics or video, nothing else. */
+        { "removed",    "what",           .words = WORDS("graphics", "video") },
+};
+
+static bool one_of(const char *v, const char *const *words)
+{
+        for (; *words; words++)
+                if (!strcmp(v, *words))
+                        return true;
+        return false;
+}
+
+static int check_entry(struct patch *p, const xmlNode *entry)
+{
+        for (size_t i = 0; i < ARRAY_SIZE(state_attrs); i++) {
+                const struct state_attr *a = &state_attrs[i];
+                const char *v;
+                char what[96] = "";
+
+                if (a->kind && strcmp(a->kind, (const char *)entry->name))
+                        continue;
+                if (!a->words) {
+                        int r = state_get(p, entry, a->attr, a->g, &v);
+
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
+                v = xml_attr(entry, a->attr);
+                if (!v || one_of(v, a->words))
+                        continue;
+                for (const char *const *w = a->words; *w; w++)
+                        snprintf(what + strlen(what), sizeof(what) - strlen(what), "%s'%s'",
+                                 w == a->words ? "" : w[1] ? ", " : " or ", *w);
+                return state_refuse(p, entry, a->attr, what);
+        }
+        xml_foreach(c, entry, OEMKVM_NS_STATE, NULL) {
+                int r = check_entry(p, c);
+
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int state_check(struct patch *p)
+{
+        xml_foreach(e, p->record, OEMKVM_NS_STATE, NULL) {
+                int r = check_entry(p, e);
+
+                if (r < 0)
+                        return r;
+        }
+        return 0;
 }

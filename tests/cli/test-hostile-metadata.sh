@@ -267,12 +267,15 @@ table | while IFS='|' read -r element value expect; do
 done
 # The record: the values a revert writes back into the definition.  A
 # domain patched with every feature (a topology, an IDE disk, an lsilogic
-# controller and an e1000e NIC to restore, the user's own -acpitable
-# taken over, a SPICE display and a QXL card GVT-g replaces), each record
-# value replaced by a hostile one, the tag removed: `oemkvm patch`
+# controller and an e1000e NIC to restore, the drivers CD-ROM, the user's
+# own -acpitable taken over, a SPICE display and a QXL card GVT-g
+# replaces), each record value replaced by a hostile one (or added, for
+# the attributes the entry has not), the tag removed: `oemkvm patch`
 # refuses the revert with one line naming the entry and the attribute,
-# and writes nothing.
-TAGALL='<oemkvm:config xmlns:oemkvm="urn:oemkvm:domain:1"><oemkvm:license/><oemkvm:topology edition="pro"/><oemkvm:virtio/><oemkvm:gvt parent="0000:00:02.0" type="i915-GVTg_V5_4"/></oemkvm:config>'
+# and writes nothing.  Not only what a revert writes back: every
+# attribute the engine reads — the keys entries are found by, the values
+# compared with the definition, the flags — has one grammar.
+TAGALL="<oemkvm:config xmlns:oemkvm=\"urn:oemkvm:domain:1\"><oemkvm:license/><oemkvm:topology edition=\"pro\"/><oemkvm:virtio drivers=\"$H/iso\"/><oemkvm:gvt parent=\"0000:00:02.0\" type=\"i915-GVTg_V5_4\"/></oemkvm:config>"
 sed -e "s|<domain type='kvm'>|<domain type='kvm' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>|" \
     -e "s|<metadata>|<metadata>$TAGALL|" \
     -e "s|<cpu mode='host-passthrough' check='none' migratable='on'/>|<cpu mode='host-passthrough'><topology sockets='2' dies='1' cores='1' threads='1'/></cpu>|" \
@@ -294,12 +297,51 @@ topology vcpus=|was-threads
 arg option="-acpitable"|was-value
 removed what="graphics"|xml
 removed what="video"|xml
+disk target="sda"|target
+disk target="sdb"|owner
+controller index="0"|index
+controller index="0"|added
+interface mac=|mac
+cdrom target=|target
+cdrom target=|file
+cdrom target=|owner
+topology vcpus=|vcpus
+topology vcpus=|was-vcpus
+topology vcpus=|sockets
+topology vcpus=|dies
+topology vcpus=|cores
+topology vcpus=|threads
+topology vcpus=|added
+license dir=|dir
+license dir=|commandline
+license dir=|qemu-ns
+arg option="-acpitable"|option
+arg option="-acpitable"|file
+arg option="-acpitable"|owner
+gvt parent=|parent
+gvt parent=|type
+gvt parent=|uuid
+hostdev uuid=|uuid
+hostdev uuid=|display
+hostdev uuid=|ramfb
+hostdev uuid=|owner
+override x-igd-opregion=|x-igd-opregion
+override x-igd-opregion=|romfile
+override x-igd-opregion=|element
+override x-igd-opregion=|qemu-ns
+display mode=|mode
+added kind="spice-gl"|kind
+removed what="graphics"|what
 TABLE
 }
-# The values, by attribute.  Counts out of range are wrong only for counts,
-# buses and targets: "0" is a harmless model name as far as oemkvm can
-# tell.  A QEMU argument may hold any printable text, but not a second
-# line; a saved display must be one well-formed <graphics> or <video>.
+# The values, by attribute.  Counts out of range are wrong only where a
+# number is: "0" is a harmless model name as far as oemkvm can tell, an
+# mdev parent or type name may be digits, and "0" is a controller index.
+# A QEMU argument may hold any printable text, but not a second line; a
+# saved display must be one well-formed <graphics> or <video>.  A path in
+# the record is only compared, never opened: it is held to the rules of a
+# path in the tag, but a FIFO, a device node or a link outside the
+# kernel's trees is only a name there (the drivers ISO may well be a link).
 record_values() {
         case $1 in
         was-value)
@@ -321,6 +363,25 @@ x&quot;&lt;evil
 @LONG@
 TABLE
                 return ;;
+        file | dir | romfile)
+                cat <<'TABLE'
+dump
+..
+@H@/dump/..
+@H@/dump/../dump
+/proc/self/cwd
+/sys/firmware/acpi/tables
+/dev/sda
+@H@/a,sig=SLIC
+@H@/a=b
+@H@/a&quot;b
+@H@/a&lt;b
+@H@/*
+
+@H@/a&#10;b
+@LONG@
+TABLE
+                return ;;
         esac
         cat <<'TABLE'
 x&quot;&lt;evil
@@ -331,17 +392,27 @@ a,b=c
 a&#10;b
 @LONG@
 TABLE
-        [ "$1" = was-model ] || printf '%s\n' 0 -4 99999
+        case $1 in
+        was-model) ;;
+        # Names under /sys/class/mdev_bus and mdev types may be digits.
+        parent | type) printf '\n' ;;
+        index) printf '%s\n' '' -4 99999 00 0x1 ;;
+        mac) printf '%s\n' '' 52:54:00:6b:3c:5 52-54-00-6b-3c-58 52:54:00:6b:3c:58:00 ;;
+        uuid) printf '%s\n' '' 0 30097145fb568039ac1736108cd78280 ;;
+        *) printf '%s\n' '' 0 -4 99999 ;;
+        esac
 }
 : >"$T/rrows"
 record_attrs | while IFS='|' read -r entry attr; do
         grep -q "<oemkvm-state:$entry" "$T/all.xml" || die "the patched domain has no record entry '$entry'"
         record_values "$attr" | while IFS= read -r value; do
-                v=$(printf '%s' "$value" | sed -e "s|@LONG@|$long|")
-                # Set the attribute on the entry's line, then take the tag away.
-                awk -v e="<oemkvm-state:$entry" -v a="$attr" -v v="$v" '
+                v=$(printf '%s' "$value" | sed -e "s|@LONG@|$long|" -e "s|@H@|$H|g")
+                # Set the attribute on the entry's line (added after the
+                # element's name when it has none), then take the tag away.
+                awk -v e="<oemkvm-state:$entry" -v n="<oemkvm-state:${entry%% *}" -v a="$attr" -v v="$v" '
                         index($0, e) { re = " " a "=\"[^\"]*\""
-                                       if (match($0, re)) $0 = substr($0, 1, RSTART - 1) " " a "=\"" v "\"" substr($0, RSTART + RLENGTH) }
+                                       if (match($0, re)) $0 = substr($0, 1, RSTART - 1) " " a "=\"" v "\"" substr($0, RSTART + RLENGTH)
+                                       else { k = index($0, n) + length(n); $0 = substr($0, 1, k - 1) " " a "=\"" v "\"" substr($0, k) } }
                         { sub(/<oemkvm:config.*<\/oemkvm:config>/, ""); print }' "$T/all.xml" >"$T/rec.xml"
                 grep -qF "$attr=\"$(printf '%.20s' "$v")" "$T/rec.xml" || die "could not set $attr on '$entry'"
                 what="record <oemkvm-state:$entry…> $attr=\"$(printf '%.40s' "$value")\""
