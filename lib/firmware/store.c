@@ -238,6 +238,9 @@ static int load_at(int dfd, const char *dir, struct oemkvm_dump *d, struct oemkv
         return 0;
 }
 
+/* How often a read restarts on a set replaced under it before it gives up. */
+#define LOAD_ATTEMPTS 1000
+
 /* Is the directory behind dfd no longer the one at dir (a write swapped
  * it out, and is taking it down)? */
 static bool dir_replaced(int dfd, const char *dir)
@@ -255,7 +258,10 @@ OEMKVM_EXPORT int oemkvm_dump_load(const char *dir, struct oemkvm_dump *ret, str
          * A write that switches the set while we read takes the old one
          * down, file by file: what we opened may lose files under us.  The
          * set at dir is always whole, so a set that was replaced while we
-         * read it is read again.
+         * read it is read again — as often as it takes against any writer
+         * that ever stops: each retry costs a few small reads, and five
+         * were not enough against back-to-back writes on a loaded machine
+         * (the unit test's writer, under ASan).
          */
         for (unsigned attempt = 0;; attempt++) {
                 _cleanup_close_ int dfd = -EBADF;
@@ -276,7 +282,7 @@ OEMKVM_EXPORT int oemkvm_dump_load(const char *dir, struct oemkvm_dump *ret, str
                         return oemkvm_error_set(err, r, "cannot open '%s': %s", dir, strerror(-r));
                 }
                 r = load_at(dfd, dir, &d, err);
-                if (attempt < 5 && dir_replaced(dfd, dir)) {
+                if (attempt < LOAD_ATTEMPTS && dir_replaced(dfd, dir)) {
                         oemkvm_dump_clear(&d);
                         if (err)
                                 *err = (struct oemkvm_error){};
