@@ -271,8 +271,12 @@ int patch_topology(struct patch *p, const xmlNode *feature)
                 if (!feature)
                         return revert(p, old, cpu, topo, vcpus);
                 want = wanted(vcpus, set.v[0], set.v[3]);
-                if (oemkvm_shape(&now, set.v[0], set.v[3], vcpus))
+                /* Its cores as they are; its one die written out (an absent or
+                 * unreadable dies= passes for one, but is no count to record). */
+                if (oemkvm_shape(&now, set.v[0], set.v[3], vcpus)) {
                         want = now;
+                        want.v[1] = 1;
+                }
                 r = check_cores(p, e, vcpus, want.v[0] * want.v[2]);
                 if (r < 0)
                         return r;
