@@ -45,6 +45,7 @@ struct patch {
         bool changed;           /* the definition (record included) was edited */
         unsigned edits;         /* edits outside the record */
         unsigned user_marks;    /* values marked as the user's */
+        bool checking_new;      /* state_refuse: the value came from the definition */
         unsigned follows;       /* record updates that follow the user's own edit */
         unsigned flags;
         char **notes;           /* what a person should read about this run */

@@ -297,6 +297,8 @@ void state_entries_free(struct patch *p)
         p->n_entries = p->entries_cap = 0;
 }
 
+static int check_new_record(struct patch *p);
+
 int state_commit(struct patch *p)
 {
         bool empty;
@@ -307,6 +309,8 @@ int state_commit(struct patch *p)
                 return 0;
         r = record_build(p);
         state_entries_free(p);
+        if (r >= 0)
+                r = check_new_record(p);
         if (r < 0)
                 return r;
         empty = !xml_child(p->new_record, NULL, NULL);
@@ -452,6 +456,10 @@ int state_refuse(struct patch *p, const xmlNode *entry, const char *attr, const 
                 printable(key_value, shown_key, sizeof(shown_key));
                 snprintf(label, sizeof(label), " %s='%s'", key, shown_key);
         }
+        if (p->checking_new)
+                return oemkvm_error_set(p->err, -EINVAL,
+                                        "the definition's <%s%s> has %s='%s', which is not %s — libvirt would not define that either; correct it ('virsh edit' the domain)",
+                                        (const char *)entry->name, key && strcmp(key, attr) ? label : "", attr, shown, what);
         return oemkvm_error_set(p->err, -EINVAL,
                                 "oemkvm's record <oemkvm-state:%s%s> has %s='%s', which is not %s — it was edited by hand; correct or delete that entry ('virsh edit' the domain) so oemkvm can restore what was there",
                                 (const char *)entry->name, label, attr, shown, what);
@@ -581,13 +589,33 @@ static int check_entry(struct patch *p, const xmlNode *entry)
         return 0;
 }
 
-int state_check(struct patch *p)
+static int check_record(struct patch *p, const xmlNode *record)
 {
-        xml_foreach(e, p->record, OEMKVM_NS_STATE, NULL) {
+        xml_foreach(e, record, OEMKVM_NS_STATE, NULL) {
                 int r = check_entry(p, e);
 
                 if (r < 0)
                         return r;
         }
         return 0;
+}
+
+int state_check(struct patch *p)
+{
+        return check_record(p, p->record);
+}
+
+/*
+ * The record about to be written meets the same grammar: a value copied
+ * from the definition that does not (a MAC libvirt would refuse) would
+ * make the next run refuse oemkvm's own record.
+ */
+static int check_new_record(struct patch *p)
+{
+        int r;
+
+        p->checking_new = true;
+        r = check_record(p, p->new_record);
+        p->checking_new = false;
+        return r;
 }
