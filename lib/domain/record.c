@@ -154,16 +154,6 @@ static int entries_add(struct patch *p, const xmlNode *e)
         return 0;
 }
 
-/* What xml_equal compares: elements and text that is not blank. */
-static const xmlNode *significant(const xmlNode *n)
-{
-        while (n && !(n->type == XML_ELEMENT_NODE ||
-                      ((n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) &&
-                       !xmlIsBlankNode((xmlNode *)n))))
-                n = n->next;
-        return n;
-}
-
 /* Does copy_into(entry) give what xml_equal takes for entry itself? */
 static bool copies_exactly(const xmlNode *entry)
 {
@@ -173,7 +163,7 @@ static bool copies_exactly(const xmlNode *entry)
         for (const xmlAttr *a = entry->properties; a; a = a->next)
                 if (a->ns || (a->children && (a->children->type != XML_TEXT_NODE || a->children->next)))
                         return false;
-        for (const xmlNode *c = significant(entry->children); c; c = significant(c->next))
+        for (const xmlNode *c = xml_significant(entry->children); c; c = xml_significant(c->next))
                 if (!copies_exactly(c))
                         return false;
         return true;
@@ -257,11 +247,11 @@ int state_user(struct patch *p, const xmlNode *old, const char *key, const char 
  * attributes; its entries are compared in order. */
 static bool record_same(const struct patch *p)
 {
-        const xmlNode *old = significant(p->record->children);
+        const xmlNode *old = xml_significant(p->record->children);
 
         if (p->record->properties)
                 return false;
-        for (size_t i = 0; i < p->n_entries; i++, old = significant(old->next))
+        for (size_t i = 0; i < p->n_entries; i++, old = xml_significant(old->next))
                 if (!old || (p->entries[i] != old && !xml_equal(old, p->entries[i])))
                         return false;
         return !old;

@@ -514,7 +514,7 @@ static bool attrs_equal(const xmlNode *a, const xmlNode *b)
         return true;
 }
 
-static const xmlNode *significant(const xmlNode *n)
+const xmlNode *xml_significant(const xmlNode *n)
 {
         while (n && !(n->type == XML_ELEMENT_NODE ||
                       ((n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) &&
@@ -534,8 +534,8 @@ bool xml_equal(const xmlNode *a, const xmlNode *b)
         if (!attrs_equal(a, b))
                 return false;
 
-        for (const xmlNode *x = significant(a->children), *y = significant(b->children);;
-             x = significant(x->next), y = significant(y->next)) {
+        for (const xmlNode *x = xml_significant(a->children), *y = xml_significant(b->children);;
+             x = xml_significant(x->next), y = xml_significant(y->next)) {
                 if (!x || !y)
                         return !x && !y;
                 if (!xml_equal(x, y))

@@ -81,6 +81,10 @@ void xml_remove(xmlNode *node);
  */
 bool xml_equal(const xmlNode *a, const xmlNode *b);
 
+/* n or the first sibling after it that xml_equal compares (an element or
+ * non-blank text); NULL when there is none. */
+const xmlNode *xml_significant(const xmlNode *n);
+
 /* Is ns used by any element or attribute at or below n? */
 bool xml_ns_used(const xmlNode *n, const xmlNs *ns);
 
