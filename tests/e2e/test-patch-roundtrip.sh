@@ -9,6 +9,7 @@ set -eu
 . "$(dirname "$0")/../lib/common.sh"
 . "$TESTLIB/guest.sh"
 . "$TESTLIB/libvirtd-ns"
+. "$TESTLIB/e2e.sh"
 
 ns_enter "$@"
 ns_start
@@ -38,9 +39,6 @@ name_of() { sed -n 's|.*<name>\(.*\)</name>.*|\1|p' "$1" | head -n 1; }
 
 # patch FILE OUT: patched FILE in OUT; the exit code says whether it changed.
 patch_to() { "$OEMKVM" patch --store "$STORE" "$1" >"$2" 2>"$W/err" || die "patch $1: $(cat "$W/err")"; }
-
-# Without device addresses (libvirt's to assign) and aliases.
-strip() { grep -v -e '<address ' -e '<alias ' "$1"; }
 
 # 1. Every golden output: define, dump, patch → the dumped bytes unchanged.
 #    A case that needs a newer libvirt (CASE/min-libvirt) must be refused.
@@ -102,12 +100,5 @@ cmp -s "$W/kept.rt.xml" "$W/kept2.xml" || die "the user's edit is patched again 
 
 # 5. Untag: the definition goes back to what libvirt had before the tag
 #    (the user's own SATA/e1000e choice was the original anyway).
-virsh metadata win11 urn:oemkvm:domain:1 --config --remove >/dev/null || die "virsh metadata --remove failed"
-xml win11 >"$W/untagged.xml"
-patch_to "$W/untagged.xml" "$W/reverted.xml"
-virsh define "$W/reverted.xml" >/dev/null || die "define of the reverted domain failed"
-xml win11 >"$W/reverted.rt.xml"
-strip "$W/orig.rt.xml" >"$W/a"
-strip "$W/reverted.rt.xml" >"$W/b"
-diff "$W/a" "$W/b" >"$W/diff" || die "untagging did not restore the original: $(cat "$W/diff")"
+e2e_untag_restores win11 "$W/orig.rt.xml" "$W"
 note "$n golden outputs survive a define/dumpxml round trip; the user edit was kept; untagging restored the original"

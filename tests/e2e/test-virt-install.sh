@@ -10,6 +10,7 @@ set -eu
 . "$(dirname "$0")/../lib/common.sh"
 . "$TESTLIB/guest.sh"
 . "$TESTLIB/libvirtd-ns"
+. "$TESTLIB/e2e.sh"
 
 ns_enter "$@"
 require_cmd virt-install virtinst
@@ -32,7 +33,6 @@ done
 
 xml() { virsh dumpxml --inactive "$1"; }
 patch_to() { "$OEMKVM" patch --store "$STORE" "$1" >"$2" 2>"$W/err" || die "patch $1: $(cat "$W/err")"; }
-strip() { grep -v -e '<address ' -e '<alias ' "$1"; }
 
 # As virt-manager's "New VM" for a Windows 11 ISO (without KVM here: the
 # virt type is qemu).  virt-install prints the install-time domain, then
@@ -64,12 +64,5 @@ patch_to "$W/patched.rt.xml" "$W/again.xml"
 cmp -s "$W/patched.rt.xml" "$W/again.xml" ||
         die "after a define/dumpxml round trip patch still changes: $(diff "$W/patched.rt.xml" "$W/again.xml")"
 
-virsh metadata win11 urn:oemkvm:domain:1 --config --remove >/dev/null || die "virsh metadata --remove failed"
-xml win11 >"$W/untagged.xml"
-patch_to "$W/untagged.xml" "$W/reverted.xml"
-virsh define "$W/reverted.xml" >/dev/null || die "libvirt refused the reverted domain"
-xml win11 >"$W/reverted.rt.xml"
-strip "$W/orig.rt.xml" >"$W/a"
-strip "$W/reverted.rt.xml" >"$W/b"
-diff "$W/a" "$W/b" >"$W/diff" || die "untagging did not restore libvirt's definition: $(cat "$W/diff")"
+e2e_untag_restores win11 "$W/orig.rt.xml" "$W"
 note "virt-install $(virt-install --version) win11 ($have): patched, validated, defined, stable, reverted exactly"

@@ -39,6 +39,21 @@ e2e_tag_by_define() {
         virsh define "$NS_DIR/$1.edit.xml" >/dev/null || die "virsh define of the edited $1 failed"
 }
 
+# e2e_untag_restores NAME ORIG DIR: removes NAME's tag, patches its
+# definition as the watcher would and defines the result; what libvirt
+# then gives back is ORIG, its own definition from before the tag, but for
+# device addresses and aliases (libvirt's to assign).  Files go in DIR.
+e2e_untag_restores() {
+        virsh metadata "$1" "$E2E_NS" --config --remove >/dev/null || die "virsh metadata --remove failed"
+        virsh dumpxml --inactive "$1" >"$3/untagged.xml"
+        "$(oemkvm_bin)" patch --store "$E2E_STORE" "$3/untagged.xml" >"$3/reverted.xml" 2>"$3/err" ||
+                die "patch $3/untagged.xml: $(cat "$3/err")"
+        virsh define "$3/reverted.xml" >/dev/null || die "libvirt refused the reverted domain $1"
+        virsh dumpxml --inactive "$1" | grep -v -e '<address ' -e '<alias ' >"$3/reverted.rt.xml"
+        grep -v -e '<address ' -e '<alias ' "$2" | diff - "$3/reverted.rt.xml" >"$3/diff" ||
+                die "untagging $1 did not restore libvirt's definition: $(cat "$3/diff")"
+}
+
 # e2e_patched NAME [VCPUS]: the inactive definition passes the store's
 # MSDM to QEMU and has one socket of VCPUS cores.  libvirt writes the
 # levels it knows at their neutral value 1 (dies since 6.x, clusters in
